@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // CDK synthesis and DuckDB scans take seconds on a 2-core machine; these are not performance checks.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
