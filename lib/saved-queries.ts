@@ -1,0 +1,240 @@
+/**
+ * The saved-query catalog: `queries/*.sql`, one query per file, with a header of `--` lines:
+ *
+ *   -- name: refund-tickets-today
+ *   -- description: Tickets of type Refund created on a day.
+ *   -- param: day date = today | UTC day the tickets were created
+ *   -- param: type enum(Refund,Question) = Refund | Ticket type
+ *
+ * The body uses `:name` placeholders. They are turned into positional `?` parameters and the values
+ * are bound by the engine (Athena ExecutionParameters, DuckDB prepared statements), never spliced
+ * into the SQL text.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDay, utcDay } from './lake-layout';
+import { UsageError } from './errors';
+
+export type ParameterType = 'date' | 'timestamp' | 'integer' | 'string' | 'enum';
+
+export interface QueryParameter {
+  readonly name: string;
+  readonly type: ParameterType;
+  /** Allowed values of an enum parameter. */
+  readonly allowed?: readonly string[];
+  /** Default as written in the header (`today`, `today-7`, `now`, or a literal); none = required. */
+  readonly defaultValue?: string;
+  readonly description: string;
+}
+
+export interface SavedQuery {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: readonly QueryParameter[];
+  /** The SQL body with `:name` placeholders. */
+  readonly sql: string;
+  readonly file: string;
+}
+
+/** A value ready for an engine to bind. Dates and timestamps travel as text (`CAST` in the SQL). */
+export interface BoundParameter {
+  readonly name: string;
+  readonly type: ParameterType;
+  readonly value: string | number;
+}
+
+export interface BoundQuery {
+  /** SQL with positional `?` placeholders. */
+  readonly sql: string;
+  /** One value per `?`, in order. */
+  readonly values: readonly BoundParameter[];
+}
+
+/** The queries directory of this checkout. */
+export const DEFAULT_QUERIES_DIR = join(__dirname, '..', 'queries');
+
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const PARAM_LINE = /^(\w+)\s+(date|timestamp|integer|string|enum\(([^)]*)\))(?:\s*=\s*([^|]*?))?\s*(?:\|\s*(.*))?$/;
+
+/** Parses one saved-query file. @throws Error naming the file and the header line at fault. */
+export function parseSavedQuery(text: string, file: string): SavedQuery {
+  const header: Record<string, string> = {};
+  const parameters: QueryParameter[] = [];
+  const lines = text.split(/\r?\n/);
+  let bodyStart = 0;
+  for (; bodyStart < lines.length; bodyStart++) {
+    const line = lines[bodyStart];
+    const m = /^--\s*(name|description|param):\s*(.*)$/.exec(line);
+    if (!m) {
+      if (line.trim() === '' || line.startsWith('--')) continue;
+      break;
+    }
+    const [, key, value] = m;
+    if (key !== 'param') {
+      header[key] = header[key] ? `${header[key]} ${value.trim()}` : value.trim();
+      continue;
+    }
+    const p = PARAM_LINE.exec(value.trim());
+    if (!p) {
+      throw new Error(`${file}: bad parameter line "${line}": expected "-- param: <name> <date|timestamp|integer|string|enum(a,b)> [= default] [| description]".`);
+    }
+    const [, name, typeText, enumValues, defaultValue, description] = p;
+    const type = (typeText.startsWith('enum') ? 'enum' : typeText) as ParameterType;
+    parameters.push({
+      name,
+      type,
+      allowed: enumValues?.split(',').map((v) => v.trim()),
+      defaultValue: defaultValue?.trim() || undefined,
+      description: description?.trim() ?? '',
+    });
+  }
+  if (!header.name || !NAME.test(header.name)) throw new Error(`${file}: missing or invalid "-- name:" header (lower-case letters, digits and -).`);
+  if (!header.description) throw new Error(`${file}: missing "-- description:" header.`);
+  const sql = lines.slice(bodyStart).join('\n').trim().replace(/;\s*$/, '');
+  const query: SavedQuery = { name: header.name, description: header.description, parameters, sql, file };
+  // Every placeholder must be declared and every declared parameter used, or binding would shift.
+  const used = new Set(placeholders(sql).map((p) => p.name));
+  for (const name of used) if (!parameters.some((p) => p.name === name)) throw new Error(`${file}: :${name} is used but not declared with "-- param:".`);
+  for (const p of parameters) if (!used.has(p.name)) throw new Error(`${file}: parameter ${p.name} is declared but not used.`);
+  for (const p of parameters) if (p.defaultValue !== undefined) resolveParameter(p, p.defaultValue, new Date(0));
+  return query;
+}
+
+/** Loads every `*.sql` in the directory, sorted by name. */
+export function loadSavedQueries(dir = DEFAULT_QUERIES_DIR): SavedQuery[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const queries = files.map((f) => parseSavedQuery(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
+  const seen = new Set<string>();
+  for (const q of queries) {
+    if (seen.has(q.name)) throw new Error(`Two saved queries are named ${q.name}; names must be unique.`);
+    seen.add(q.name);
+  }
+  return queries.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Finds a saved query by name. @throws UsageError listing the names that exist. */
+export function findSavedQuery(queries: readonly SavedQuery[], name: string): SavedQuery {
+  const query = queries.find((q) => q.name === name);
+  if (!query) {
+    throw new UsageError(`Unknown saved query "${name}". Run "freshlake queries" to list them (${queries.map((q) => q.name).join(', ')}).`);
+  }
+  return query;
+}
+
+interface Placeholder {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Finds `:name` placeholders outside string literals, quoted identifiers and comments.
+ * `::` (a cast on some engines) is not a placeholder.
+ */
+export function placeholders(sql: string): Placeholder[] {
+  const found: Placeholder[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      const close = sql.indexOf(c, i + 1);
+      // A doubled quote inside a literal is an escaped quote: skipping close+1 handles it.
+      i = close === -1 ? sql.length : close + 1;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const eol = sql.indexOf('\n', i);
+      i = eol === -1 ? sql.length : eol + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      i = close === -1 ? sql.length : close + 2;
+    } else if (c === ':' && sql[i + 1] === ':') {
+      i += 2;
+    } else if (c === ':' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
+      const m = /^[A-Za-z_]\w*/.exec(sql.slice(i + 1))!;
+      found.push({ name: m[0], start: i, end: i + 1 + m[0].length });
+      i += 1 + m[0].length;
+    } else {
+      i++;
+    }
+  }
+  return found;
+}
+
+/** The query with positional `?` placeholders, as saved in Athena (the console asks for the values). */
+export function positionalSql(sql: string): { sql: string; names: string[] } {
+  let out = '';
+  let last = 0;
+  const names: string[] = [];
+  for (const p of placeholders(sql)) {
+    out += sql.slice(last, p.start) + '?';
+    last = p.end;
+    names.push(p.name);
+  }
+  return { sql: out + sql.slice(last), names };
+}
+
+const INTEGER = /^-?\d{1,15}$/;
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?Z?$/;
+const RELATIVE_DAY = /^today([+-]\d+)?$/;
+
+/**
+ * Validates one parameter value (or resolves a default such as `today-7` against `now`).
+ * @throws UsageError naming the parameter, the value and the expected form.
+ */
+export function resolveParameter(parameter: QueryParameter, raw: string, now: Date): string | number {
+  const fail = (expected: string): never => {
+    throw new UsageError(`Parameter ${parameter.name}: "${raw}" is not ${expected}.`);
+  };
+  switch (parameter.type) {
+    case 'date': {
+      const relative = RELATIVE_DAY.exec(raw);
+      if (relative) return utcDay(now.getTime() + Number(relative[1] ?? 0) * 86_400_000);
+      return isDay(raw) ? raw : fail('a date YYYY-MM-DD (or today, today-7)');
+    }
+    case 'timestamp': {
+      if (raw === 'now') return now.toISOString().replace('T', ' ').slice(0, 23);
+      const m = TIMESTAMP.exec(raw);
+      if (!m || !isDay(m[1]) || Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4] ?? 0) > 59) {
+        return fail('a UTC timestamp YYYY-MM-DD HH:MM[:SS] (or now)');
+      }
+      return `${m[1]} ${m[2]}:${m[3]}:${m[4] ?? '00'}${m[5] ?? ''}`;
+    }
+    case 'integer':
+      return INTEGER.test(raw) ? Number(raw) : fail('an integer');
+    case 'enum':
+      return parameter.allowed!.includes(raw) ? raw : fail(`one of ${parameter.allowed!.join(', ')}`);
+    case 'string':
+      return raw;
+  }
+}
+
+/**
+ * Validates `-p key=value` values against the query's parameters, fills defaults, and returns the
+ * positional SQL with one bound value per placeholder.
+ */
+export function bindSavedQuery(query: SavedQuery, raw: Record<string, string>, now = new Date()): BoundQuery {
+  for (const name of Object.keys(raw)) {
+    if (!query.parameters.some((p) => p.name === name)) {
+      const known = query.parameters.map((p) => p.name).join(', ') || 'none';
+      throw new UsageError(`Query ${query.name} has no parameter "${name}" (parameters: ${known}).`);
+    }
+  }
+  const values = new Map<string, BoundParameter>();
+  for (const p of query.parameters) {
+    const text = raw[p.name] ?? p.defaultValue;
+    if (text === undefined) throw new UsageError(`Query ${query.name} needs -p ${p.name}=<${p.type}> (${p.description || 'no default'}).`);
+    values.set(p.name, { name: p.name, type: p.type, value: resolveParameter(p, text, now) });
+  }
+  const { sql, names } = positionalSql(query.sql);
+  return { sql, values: names.map((n) => values.get(n)!) };
+}
+
+/** Parses repeated `-p key=value` options. @throws UsageError on a missing `=`. */
+export function parseParameterOptions(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`Bad parameter "${pair}": write -p name=value.`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
