@@ -1,0 +1,27 @@
+/** `freshlake show <name>`: one saved query, header and SQL, as stored. */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { findSavedQuery } from '../../saved-queries';
+import { cliContext } from '../context';
+import { addQueriesDirOption, loadCatalog } from '../options';
+
+export function registerShowCommand(program: Command): void {
+  const command = program
+    .command('show')
+    .description('Print a saved query: its header (name, description, parameters) and its SQL.')
+    .argument('<name>', 'saved query name (see "freshlake queries")')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ freshlake show urgent-unassigned
+  $ freshlake show refund-tickets-today > refund.sql`,
+    );
+  addQueriesDirOption(command);
+  command.action((name: string, options: { queries?: string }, cmd: Command) => {
+    const context = cliContext(cmd);
+    const query = findSavedQuery(loadCatalog(options.queries, context), name);
+    const text = readFileSync(query.file, 'utf8');
+    context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  });
+}

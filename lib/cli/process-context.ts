@@ -1,0 +1,43 @@
+/**
+ * The CLI context of the real process: its streams, environment and Ctrl-C.
+ *
+ * Ctrl-C while a query runs: the first press calls the registered handlers (run/sql abort the
+ * engine, which sends Athena StopQueryExecution) and the command exits 130 once the stop is
+ * sent; a second press exits 130 at once. With no query running, Ctrl-C exits 130 at once.
+ */
+import type { CliContext } from './context';
+import { EXIT_INTERRUPTED } from './error-report';
+
+export function processCliContext(): CliContext {
+  const handlers = new Set<() => void>();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted || handlers.size === 0) {
+      process.stderr.write('\nfreshlake: interrupted\n');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    interrupted = true;
+    process.stderr.write('\nfreshlake: stopping the query (Ctrl-C again to quit at once)\n');
+    for (const handler of handlers) handler();
+  };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    onInterrupt: (handler) => {
+      handlers.add(handler);
+      if (handlers.size === 1) process.on('SIGINT', onSigint);
+      return () => {
+        handlers.delete(handler);
+        if (handlers.size === 0 && !interrupted) process.off('SIGINT', onSigint);
+      };
+    },
+  };
+}
