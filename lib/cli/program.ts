@@ -12,7 +12,10 @@ import { reportError } from './error-report';
 import { processCliContext } from './process-context';
 import { registerQueriesCommand } from './commands/queries';
 import { registerShowCommand } from './commands/show';
+import { registerRunCommand } from './commands/run';
+import { registerSqlCommand } from './commands/sql';
 import { registerDdlCommand } from './commands/ddl';
+import { registerCheckCommand } from './commands/check';
 
 const VERSION = '0.1.0';
 
@@ -43,7 +46,10 @@ Exit codes: 0 ok, 1 query failed / AWS error / drift found, 2 usage error, 130 i
 
   registerQueriesCommand(program);
   registerShowCommand(program);
+  registerRunCommand(program);
+  registerSqlCommand(program);
   registerDdlCommand(program);
+  registerCheckCommand(program);
 
   applyToAllCommands(program, (command) => {
     command.exitOverride();
