@@ -1,0 +1,90 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The transform handler (lambda/transform/index.ts), bundled alone. */
+export const TRANSFORM_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'transform', 'index.ts');
+
+/**
+ * The newest Node.js runtime aws-cdk-lib 2.276 offers. Pinned rather than `latestVersion()` so a
+ * CDK upgrade does not silently change the runtime of a deployed pipeline.
+ */
+export const TRANSFORM_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** Properties of a {@link TransformFunction}. */
+export interface TransformFunctionProps {
+  /**
+   * Memory of the function. The handler copies each record once; a 3 MB batch needs far less than
+   * this, and more memory also buys proportionally more CPU.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of one invocation. Firehose waits at most 5 minutes for a transform; a batch takes
+   * milliseconds, so a long timeout would only delay Firehose's retry of a hung invocation.
+   * @default Duration.seconds(60)
+   * @see https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the function's log group (the handler logs counts, never payloads).
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The Firehose transform Lambda: `handler` from lambda/transform/index.ts, bundled by esbuild on
+ * this machine (no Docker), minified, arm64, on the newest Node.js runtime. The handler does not
+ * import the AWS SDK, and `@aws-sdk/*` is external anyway, so the bundle carries none.
+ *
+ * Its role can write only to its own log group: no managed policy (AWSLambdaBasicExecutionRole
+ * would allow writing to every log group in the account).
+ */
+export class TransformFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: TransformFunctionProps = {}) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      // Counts only, no ticket data: nothing worth keeping once the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Firehose transform Lambda: writes its own logs, nothing else.',
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      description: 'Firehose transform: one JSON event per line, partition key dt = UTC day of the event time.',
+      entry: TRANSFORM_ENTRY,
+      handler: 'handler',
+      runtime: TRANSFORM_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(60),
+      role,
+      logGroup: this.logGroup,
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: false,
+        // The handler needs no SDK; keep it out even if an import slips in (the runtime has v3).
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+  }
+}
