@@ -36,7 +36,7 @@ export function parseHiveType(text: string): HiveType {
     i++;
   };
   const identifier = (): string => {
-    const m = /^[^<>,:]+/.exec(source.slice(i));
+    const m = /^[^<>,:(]+/.exec(source.slice(i));
     if (!m) throw new Error(`Bad Hive type "${text}": expected a name at ${i}.`);
     i += m[0].length;
     return m[0];
@@ -213,7 +213,7 @@ export function ticketEventsTableDrift(table: Table, options: TableDriftOptions 
   }
   // Glue and Athena add their own table parameters (has_encrypted_data, EXTERNAL,
   // transient_lastDdlTime); only projection parameters beyond the definition are drift.
-  out.push(...parameterDifferences('table parameter', deployedParameters, expectedParameters, (key) => key.startsWith('projection.')));
+  out.push(...parameterDifferences('table parameter', deployedParameters, expectedParameters, (key) => key.startsWith('projection.') && key !== rangeKey));
   return out;
 }
 

@@ -38,14 +38,15 @@ Examples:
     )
     .action((options: DdlOptions, cmd: Command) => {
       const context = cliContext(cmd);
+      const ddl = athenaDdl(options);
       if (!options.location) context.stderr.write(`freshlake: no --location given; replace ${PLACEHOLDER_EVENTS_LOCATION} in the output.\n`);
-      context.stdout.write(athenaDdl(options));
+      context.stdout.write(ddl);
     });
 }
 
 /** The table DDL and one CREATE OR REPLACE VIEW per lake view, separated by blank lines. */
 export function athenaDdl(options: DdlOptions = {}): string {
-  const location = normalizeEventsLocation(options.location ?? PLACEHOLDER_EVENTS_LOCATION);
+  const location = options.location === undefined ? PLACEHOLDER_EVENTS_LOCATION : normalizeEventsLocation(options.location);
   if (options.database !== undefined && !/^[a-z0-9_]+$/i.test(options.database)) {
     // Athena database names: letters, digits and underscore.
     throw new UsageError(`Bad --database "${options.database}": use letters, digits and _ only.`);
