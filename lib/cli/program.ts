@@ -16,6 +16,8 @@ import { registerRunCommand } from './commands/run';
 import { registerSqlCommand } from './commands/sql';
 import { registerDdlCommand } from './commands/ddl';
 import { registerCheckCommand } from './commands/check';
+import { registerGenerateCommand } from './commands/generate';
+import { registerIngestCommand } from './commands/ingest';
 
 const VERSION = '0.1.0';
 
@@ -50,6 +52,8 @@ Exit codes: 0 ok, 1 query failed / AWS error / drift found, 2 usage error, 130 i
   registerSqlCommand(program);
   registerDdlCommand(program);
   registerCheckCommand(program);
+  registerGenerateCommand(program);
+  registerIngestCommand(program);
 
   applyToAllCommands(program, (command) => {
     command.exitOverride();

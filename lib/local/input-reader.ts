@@ -1,0 +1,429 @@
+/**
+ * Streams events out of the inputs `freshlake ingest` accepts, with memory that does not grow
+ * with the input:
+ * - JSON Lines (one event per line), as `freshlake generate` writes;
+ * - a JSON array of events (split by a small byte-level tokenizer, never parsed whole);
+ * - either of them gzip'd, e.g. the objects Firehose wrote to S3 (detected by the gzip magic
+ *   bytes, not the file name), and a directory of such files (`aws s3 cp --recursive` of a day);
+ * - standard input (`-`).
+ *
+ * Records are handed over as byte ranges of the chunk being read (no copy unless a record spans
+ * two chunks), with the line number where each one starts, for error reports.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InputError } from '../errors';
+
+/** Where a record starts, for error reports (never the record's content: it is personal data). */
+export interface RecordLocation {
+  /** Input name as given (file path relative to the input argument, or `stdin`). */
+  readonly input: string;
+  /** 1-based line of the first byte of the record. */
+  readonly line: number;
+}
+
+/** Receives records as byte ranges; `buf` is only valid during the call. */
+export interface RecordSink {
+  record(buf: Buffer, start: number, end: number, line: number): void;
+  /** A record longer than the reader keeps in memory; its bytes are dropped. */
+  oversized(line: number, bytes: number): void;
+  /** Bytes that cannot be a record (e.g. text after the closing `]` of an array). */
+  garbage(buf: Buffer, start: number, end: number, line: number, reason: string): void;
+}
+
+/**
+ * Longest record the reader buffers. EventBridge events are at most 256 KB and a Firehose record
+ * at most 1,000 KiB, so anything longer is not an event; the cap keeps memory bounded on a file
+ * without newlines.
+ */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+function isWhitespace(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === LF || b === CR;
+}
+
+/** Splits a byte stream into lines; blank lines are skipped; a trailing `\r` is dropped (CRLF files). */
+export class JsonLinesSplitter {
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  private skippingOversized = false;
+  private oversizedBytes = 0;
+  private line = 1;
+
+  push(chunk: Buffer, sink: RecordSink): void {
+    let start = 0;
+    let newline = chunk.indexOf(LF);
+    if (this.carry.length > 0 || this.skippingOversized) {
+      if (newline === -1) {
+        this.appendCarry(chunk);
+        return;
+      }
+      if (this.skippingOversized) {
+        sink.oversized(this.line, this.oversizedBytes + newline);
+        this.skippingOversized = false;
+        this.oversizedBytes = 0;
+        this.line++;
+      } else {
+        this.carry.push(chunk.subarray(0, newline));
+        const joined = Buffer.concat(this.carry, this.carryBytes + newline);
+        this.carry = [];
+        this.carryBytes = 0;
+        this.emit(joined, 0, joined.length, sink);
+      }
+      start = newline + 1;
+      newline = chunk.indexOf(LF, start);
+    }
+    while (newline !== -1) {
+      this.emit(chunk, start, newline, sink);
+      start = newline + 1;
+      newline = chunk.indexOf(LF, start);
+    }
+    if (start < chunk.length) this.appendCarry(chunk.subarray(start));
+  }
+
+  /** The last line may lack a newline. */
+  end(sink: RecordSink): void {
+    if (this.skippingOversized) {
+      sink.oversized(this.line, this.oversizedBytes);
+    } else if (this.carry.length > 0) {
+      const joined = Buffer.concat(this.carry, this.carryBytes);
+      this.emit(joined, 0, joined.length, sink);
+    }
+    this.carry = [];
+    this.carryBytes = 0;
+  }
+
+  private appendCarry(part: Buffer): void {
+    if (this.skippingOversized) {
+      this.oversizedBytes += part.length;
+      return;
+    }
+    this.carry.push(part);
+    this.carryBytes += part.length;
+    if (this.carryBytes > MAX_RECORD_BYTES) {
+      this.skippingOversized = true;
+      this.oversizedBytes = this.carryBytes;
+      this.carry = [];
+      this.carryBytes = 0;
+    }
+  }
+
+  private emit(buf: Buffer, start: number, end: number, sink: RecordSink): void {
+    const line = this.line++;
+    if (end > start && buf[end - 1] === CR) end--;
+    let first = start;
+    while (first < end && isWhitespace(buf[first])) first++;
+    if (first === end) return;
+    sink.record(buf, start, end, line);
+  }
+}
+
+const enum ArrayState {
+  BeforeArray,
+  BetweenElements,
+  InElement,
+  AfterArray,
+}
+
+/**
+ * Splits a JSON array of events into its elements without parsing them: tracks nesting depth and
+ * strings (with escapes) byte by byte. Each element goes to the sink as one record; JSON.parse
+ * later decides whether it is valid.
+ */
+export class JsonArraySplitter {
+  private state = ArrayState.BeforeArray;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private line = 1;
+  private elementLine = 1;
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  private skippingOversized = false;
+  private oversizedBytes = 0;
+
+  push(chunk: Buffer, sink: RecordSink): void {
+    let elementStart = this.state === ArrayState.InElement ? 0 : -1;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      switch (this.state) {
+        case ArrayState.BeforeArray:
+          if (b === 0x5b /* [ */) this.state = ArrayState.BetweenElements;
+          else if (!isWhitespace(b) && !(b === 0xef || b === 0xbb || b === 0xbf) /* UTF-8 BOM */) {
+            sink.garbage(chunk, i, chunk.length, this.line, 'input does not start with [');
+            this.state = ArrayState.AfterArray;
+            return;
+          }
+          break;
+        case ArrayState.BetweenElements:
+          if (b === 0x5d /* ] */) this.state = ArrayState.AfterArray;
+          else if (b !== 0x2c /* , */ && !isWhitespace(b)) {
+            this.state = ArrayState.InElement;
+            this.depth = 0;
+            this.inString = false;
+            this.escaped = false;
+            this.elementLine = this.line;
+            elementStart = i;
+            i--; // Read this byte again as the element's first.
+            continue;
+          }
+          break;
+        case ArrayState.InElement:
+          if (this.inString) {
+            if (this.escaped) this.escaped = false;
+            else if (b === 0x5c /* \ */) this.escaped = true;
+            else if (b === 0x22 /* " */) this.inString = false;
+          } else if (b === 0x22) {
+            this.inString = true;
+          } else if (b === 0x7b /* { */ || b === 0x5b /* [ */) {
+            this.depth++;
+          } else if (b === 0x7d /* } */ || b === 0x5d /* ] */) {
+            if (this.depth === 0 && b === 0x5d) {
+              this.endElement(chunk, elementStart, i, sink);
+              elementStart = -1;
+              this.state = ArrayState.AfterArray;
+            } else {
+              this.depth--;
+            }
+          } else if (b === 0x2c /* , */ && this.depth === 0) {
+            this.endElement(chunk, elementStart, i, sink);
+            elementStart = -1;
+            this.state = ArrayState.BetweenElements;
+          }
+          break;
+        case ArrayState.AfterArray:
+          if (!isWhitespace(b)) {
+            const end = chunk.indexOf(LF, i);
+            sink.garbage(chunk, i, end === -1 ? chunk.length : end, this.line, 'text after the closing ] of the array');
+            i = (end === -1 ? chunk.length : end) - 1;
+          }
+          break;
+      }
+      if (b === LF) this.line++;
+    }
+    if (this.state === ArrayState.InElement && elementStart !== -1) this.appendCarry(chunk.subarray(elementStart));
+  }
+
+  end(sink: RecordSink): void {
+    if (this.state === ArrayState.InElement) {
+      // Unterminated array: hand over what there is; JSON.parse reports it if it is incomplete.
+      if (this.skippingOversized) sink.oversized(this.elementLine, this.oversizedBytes);
+      else if (this.carryBytes > 0) {
+        const joined = Buffer.concat(this.carry, this.carryBytes);
+        this.emitTrimmed(joined, 0, joined.length, sink);
+      }
+    } else if (this.state === ArrayState.BeforeArray) {
+      // Empty input: nothing to report.
+    }
+    this.carry = [];
+    this.carryBytes = 0;
+  }
+
+  private appendCarry(part: Buffer): void {
+    if (this.skippingOversized) {
+      this.oversizedBytes += part.length;
+      return;
+    }
+    this.carry.push(part);
+    this.carryBytes += part.length;
+    if (this.carryBytes > MAX_RECORD_BYTES) {
+      this.skippingOversized = true;
+      this.oversizedBytes = this.carryBytes;
+      this.carry = [];
+      this.carryBytes = 0;
+    }
+  }
+
+  private endElement(chunk: Buffer, start: number, end: number, sink: RecordSink): void {
+    if (this.skippingOversized) {
+      sink.oversized(this.elementLine, this.oversizedBytes + end);
+      this.skippingOversized = false;
+      this.oversizedBytes = 0;
+    } else if (this.carryBytes > 0) {
+      this.carry.push(chunk.subarray(0, end));
+      const joined = Buffer.concat(this.carry, this.carryBytes + end);
+      this.emitTrimmed(joined, 0, joined.length, sink);
+    } else {
+      this.emitTrimmed(chunk, start, end, sink);
+    }
+    this.carry = [];
+    this.carryBytes = 0;
+  }
+
+  private emitTrimmed(buf: Buffer, start: number, end: number, sink: RecordSink): void {
+    while (end > start && isWhitespace(buf[end - 1])) end--;
+    if (end > start) sink.record(buf, start, end, this.elementLine);
+  }
+}
+
+/** What an input turned out to be. */
+export type InputFormat = 'jsonl' | 'json-array' | 'jsonl.gz' | 'json-array.gz';
+
+/** One input to read: a file, or standard input. */
+export interface InputSource {
+  /** Name for reports. */
+  readonly name: string;
+  readonly open: () => Readable;
+}
+
+/** Chunk size of file reads: fewer, larger chunks mean fewer trips through the event loop. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Expands the ingest arguments into sources: files as given, directories recursively (sorted,
+ * hidden files such as `.tmp-*` skipped), `-` as standard input.
+ * @throws InputError for a path that does not exist
+ */
+export async function inputSources(paths: readonly string[], cwd: string, stdin: () => Readable): Promise<InputSource[]> {
+  const sources: InputSource[] = [];
+  for (const path of paths) {
+    if (path === '-') {
+      sources.push({ name: 'stdin', open: stdin });
+      continue;
+    }
+    const absolute = resolve(cwd, path);
+    let info;
+    try {
+      info = await stat(absolute);
+    } catch {
+      throw new InputError(`No such file or directory: ${path}. Pass a JSONL file, a JSON array, a .gz object from S3, a directory of them, or - for stdin.`);
+    }
+    if (info.isDirectory()) {
+      const files = await listFiles(absolute);
+      for (const file of files) sources.push(fileSource(join(path, relative(absolute, file)), file));
+    } else {
+      sources.push(fileSource(path, absolute));
+    }
+  }
+  return sources;
+}
+
+function fileSource(name: string, absolute: string): InputSource {
+  return { name, open: () => createReadStream(absolute, { highWaterMark: READ_CHUNK_BYTES }) };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFiles(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+/** First byte that is not whitespace or a UTF-8 byte order mark, or undefined. */
+function firstSignificantByte(chunk: Buffer): number | undefined {
+  for (let i = 0; i < chunk.length; i++) {
+    const b = chunk[i];
+    if (isWhitespace(b)) continue;
+    if (b === 0xef && chunk[i + 1] === 0xbb && chunk[i + 2] === 0xbf) {
+      i += 2;
+      continue;
+    }
+    return b;
+  }
+  return undefined;
+}
+
+async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield first;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+export interface ReadInputResult {
+  readonly format: InputFormat | 'empty';
+  /** Bytes after decompression. */
+  readonly bytes: number;
+  /** Bytes read from the file (compressed, for a .gz). */
+  readonly rawBytes: number;
+  /** True if reading stopped because the signal was aborted. */
+  readonly aborted: boolean;
+}
+
+export interface ReadInputOptions {
+  readonly signal?: AbortSignal;
+  /** Called after each chunk's records went to the sink; awaited, so the caller can apply backpressure. */
+  readonly afterChunk?: () => Promise<void> | void;
+}
+
+/**
+ * Reads one source to the sink: detects gzip by its magic bytes, then JSON array vs JSON Lines by
+ * the first significant byte (`[` = array).
+ * @throws InputError when a gzip stream is damaged (records before the damage were delivered)
+ */
+export async function readInput(source: InputSource, sink: RecordSink, options: ReadInputOptions = {}): Promise<ReadInputResult> {
+  const raw = source.open();
+  let rawBytes = 0;
+  let bytes = 0;
+  const rawIterator = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  try {
+    let first = await rawIterator.next();
+    while (!first.done && first.value.length === 0) first = await rawIterator.next();
+    if (first.done) return { format: 'empty', bytes: 0, rawBytes: 0, aborted: false };
+    const compressed = first.value.length >= 2 && first.value[0] === GZIP_MAGIC_0 && first.value[1] === GZIP_MAGIC_1;
+    const counted = async function* (): AsyncGenerator<Buffer> {
+      for await (const chunk of prepend(first.value as Buffer, rawIterator)) {
+        rawBytes += chunk.length;
+        yield chunk;
+      }
+    };
+    let chunks: AsyncIterable<Buffer>;
+    if (compressed) {
+      const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+      const feeder = Readable.from(counted());
+      feeder.on('error', (error) => gunzip.destroy(error));
+      feeder.pipe(gunzip);
+      chunks = gunzip;
+    } else {
+      chunks = counted();
+    }
+    let splitter: JsonLinesSplitter | JsonArraySplitter | undefined;
+    let format: InputFormat = compressed ? 'jsonl.gz' : 'jsonl';
+    try {
+      for await (const chunk of chunks) {
+        if (options.signal?.aborted) return { format, bytes, rawBytes, aborted: true };
+        if (chunk.length === 0) continue;
+        if (!splitter) {
+          const b = firstSignificantByte(chunk);
+          if (b === undefined) {
+            bytes += chunk.length;
+            continue;
+          }
+          const isArray = b === 0x5b;
+          format = `${isArray ? 'json-array' : 'jsonl'}${compressed ? '.gz' : ''}` as InputFormat;
+          splitter = isArray ? new JsonArraySplitter() : new JsonLinesSplitter();
+        }
+        bytes += chunk.length;
+        splitter.push(chunk, sink);
+        await options.afterChunk?.();
+      }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (compressed && typeof code === 'string' && code.startsWith('Z_')) {
+        throw new InputError(`${source.name} is not a complete gzip file (${(error as Error).message}); the records before the damage were ingested.`, { cause: error });
+      }
+      throw error;
+    }
+    splitter?.end(sink);
+    await options.afterChunk?.();
+    return { format: splitter ? format : 'empty', bytes, rawBytes, aborted: false };
+  } finally {
+    raw.destroy();
+  }
+}
