@@ -131,6 +131,12 @@ export class LocalEngine implements QueryEngine {
 
   async execute(sql: string, values: readonly BoundParameter[], options: QueryOptions = {}): Promise<QueryResult> {
     if (this.closed) throw new QueryError('The local engine is closed.');
+    // DuckDB's interrupt only stops a query that is running: an abort before or between the steps
+    // below is checked explicitly.
+    const throwIfAborted = () => {
+      if (options.signal?.aborted) throw new QueryError('Query cancelled.');
+    };
+    throwIfAborted();
     const started = performance.now();
     let finished: number | undefined;
     // One connection per query: interrupting it stops this query only, and its result stream
@@ -148,6 +154,7 @@ export class LocalEngine implements QueryEngine {
       for (const setting of TRINO_SESSION_SETTINGS) await connection.run(setting.sql);
       const prepared = await connection.prepare(sql);
       bindParameters(prepared, values);
+      throwIfAborted();
       result = await prepared.stream();
     } catch (error) {
       finish();
@@ -160,6 +167,7 @@ export class LocalEngine implements QueryEngine {
         for (;;) {
           let chunk;
           try {
+            throwIfAborted();
             chunk = await result.fetchChunk();
           } catch (error) {
             throw queryError(error, options.signal);
