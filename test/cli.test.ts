@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AthenaClient,
@@ -14,6 +14,7 @@ import {
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
+import { processCliContext } from '../lib/cli/process-context';
 import { LAKE_VIEWS } from '../lib/views';
 import { TICKET_EVENTS_TABLE } from '../lib/schema';
 import { runCliInProcess, runCliProcess, savedQueryDir, tempDir, TEST_QUERIES } from './cli-harness';
@@ -591,5 +592,28 @@ describe('the freshlake launcher (child process)', () => {
     });
     expect(code).toBe(1);
     expectOneLineError(stderr, /No usable AWS credentials \(.*nobody.*\)/);
+  });
+});
+
+describe('Ctrl-C in the real process context', () => {
+  it('first Ctrl-C runs the registered handler (the query is stopped); a second exits 130 at once', () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const context = processCliContext();
+      const stopQuery = vi.fn();
+      const remove = context.onInterrupt(stopQuery);
+      process.emit('SIGINT');
+      expect(stopQuery).toHaveBeenCalledTimes(1);
+      expect(exit).not.toHaveBeenCalled();
+      process.emit('SIGINT');
+      expect(exit).toHaveBeenCalledWith(130);
+      const listeners = process.listenerCount('SIGINT');
+      remove();
+      expect(process.listenerCount('SIGINT')).toBe(listeners - 1);
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
   });
 });

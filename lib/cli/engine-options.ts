@@ -73,10 +73,6 @@ export async function openEngine(options: EngineOptions, context: CliContext): P
   return new AthenaEngine({ workGroup: workgroup, database, reuseMaxAgeMinutes: options.reuseMinutes, clientConfig });
 }
 
-interface LocalEngineModule {
-  LocalEngine: { open(options: { lakeDir: string }): Promise<QueryEngine> };
-}
-
 async function openLocalEngine(lakeDir: string, fromOption: boolean): Promise<QueryEngine> {
   if (!existsSync(lakeDir) || !statSync(lakeDir).isDirectory()) {
     const how = fromOption ? '--lake' : `${LAKE_ENV} or the default`;
@@ -87,8 +83,28 @@ async function openLocalEngine(lakeDir: string, fromOption: boolean): Promise<Qu
   if (!existsSync(join(lakeDir, EVENTS_PREFIX))) {
     throw new InputError(`${lakeDir} is not a freshlake lake (no ${EVENTS_PREFIX} folder): point --lake at the directory that holds ${EVENTS_PREFIX}.`);
   }
-  // Loaded on demand: DuckDB's native module takes a while to load and Athena runs never need it.
-  const modulePath = '../engines/local-engine';
-  const { LocalEngine } = (await import(modulePath)) as LocalEngineModule;
+  const { LocalEngine } = await loadLocalEngineModule();
   return LocalEngine.open({ lakeDir });
+}
+
+type LocalEngineModule = typeof import('../engines/local-engine');
+
+/**
+ * Loads the local engine on demand: DuckDB's native module takes over half a second to load, and
+ * `queries`, `ddl`, `check` and Athena runs never need it.
+ *
+ * require() first: the launcher compiles TypeScript through tsx's require hook, and a dynamic
+ * import() there would go to Node's ESM loader, which cannot resolve the .ts file. Under a runner
+ * that compiles through import() instead (vitest), require() finds no such module, so import().
+ */
+async function loadLocalEngineModule(): Promise<LocalEngineModule> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('../engines/local-engine') as LocalEngineModule;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const aboutThisModule = String((error as Error).message).includes('local-engine');
+    if (code !== 'MODULE_NOT_FOUND' || !aboutThisModule) throw error;
+    return import('../engines/local-engine');
+  }
 }

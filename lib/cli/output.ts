@@ -156,7 +156,7 @@ function csvText(records: readonly string[][]): Promise<string> {
 
 async function writeTable(names: readonly string[], pages: AsyncIterable<RowValue[][]>, out: OutputDestination): Promise<number> {
   // No colours: output is often piped or saved, and escape codes would corrupt it.
-  const table = new Table({ head: [...names], style: { head: [], border: [] } });
+  const table = new Table({ head: [...names], style: { head: [], border: [], compact: true } });
   let count = 0;
   for await (const page of pages) {
     for (const row of page) table.push(names.map((_, i) => cellText(row[i] ?? null, 'NULL')));

@@ -36,7 +36,8 @@ export function processCliContext(): CliContext {
       if (handlers.size === 1) process.on('SIGINT', onSigint);
       return () => {
         handlers.delete(handler);
-        if (handlers.size === 0 && !interrupted) process.off('SIGINT', onSigint);
+        // With no listener, Node's default applies: Ctrl-C ends the process (status 130).
+        if (handlers.size === 0) process.off('SIGINT', onSigint);
       };
     },
   };
