@@ -31,7 +31,7 @@ export class FreshlakeStack extends Stack {
       glueTableName: { value: this.lake.ticketEvents.table.tableName, description: 'Glue table of the ticket events' },
       athenaWorkGroupName: { value: this.lake.workGroup.workGroupName, description: 'Athena workgroup for the saved queries' },
       deliveryStreamName: { value: this.lake.delivery.deliveryStream.deliveryStreamName, description: 'Firehose stream the rule feeds' },
-      deadLetterQueueUrl: { value: this.lake.deadLetterQueue.queueUrl, description: 'Events EventBridge could not deliver (redrive from here)' },
+      deadLetterQueueUrl: { value: this.lake.deadLetterQueue.queueUrl, description: 'Events EventBridge could not deliver to Firehose (inspect here; replay from the archive)' },
     };
     for (const [key, output] of Object.entries(outputs)) {
       new CfnOutput(this, STACK_OUTPUTS[key as keyof typeof STACK_OUTPUTS], output);
@@ -64,7 +64,7 @@ export function partnerEventSourcesFromContext(app: Construct): string[] {
   if (values.length === 0) {
     throw new Error(
       `No partner event source given: pass -c ${PARTNER_SOURCE_CONTEXT_KEYS.one}=${PARTNER_EVENT_SOURCE_EXAMPLE} ` +
-        `(or -c ${PARTNER_SOURCE_CONTEXT_KEYS.many}=<a>,<b>, or a "${PARTNER_SOURCE_CONTEXT_KEYS.many}" list in cdk.json context).`,
+        `(with npm: npm run synth -- -c ...), or -c ${PARTNER_SOURCE_CONTEXT_KEYS.many}=<a>,<b>, or a "${PARTNER_SOURCE_CONTEXT_KEYS.many}" list in cdk.json context.`,
     );
   }
   const unique = [...new Set(values)];

@@ -58,7 +58,7 @@ export interface FreshdeskLakeProps {
    */
   readonly retryAttempts?: number;
   /**
-   * How long undelivered events wait in the dead-letter queue for a redrive (SQS allows at most 14 days).
+   * How long undelivered events wait in the dead-letter queue for inspection (SQS allows at most 14 days).
    * @default Duration.days(14)
    */
   readonly deadLetterQueueRetention?: Duration;

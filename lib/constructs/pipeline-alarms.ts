@@ -76,7 +76,7 @@ export class PipelineAlarms extends Construct {
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: PERIOD }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      alarmDescription: 'EventBridge could not deliver ticket events to Firehose; they wait in the dead-letter queue for a redrive.',
+      alarmDescription: 'EventBridge could not deliver ticket events to Firehose; they wait in the dead-letter queue; replay them from the archive once the cause is fixed.',
     });
     if (props.alarmTopic) {
       const action = new actions.SnsAction(props.alarmTopic);
