@@ -373,6 +373,11 @@ describe('the saved queries', () => {
     expect(resourcesOfType('AWS::Athena::NamedQuery')).toHaveLength(queries.length);
   });
 
+  it('are created after the views they read', () => {
+    const viewIds = LAKE_VIEWS.map((v) => logicalId(stack.lake.views.views.get(v.name)));
+    for (const [id, q] of resourcesOfType('AWS::Athena::NamedQuery')) expect(q.DependsOn, id).toEqual(expect.arrayContaining(viewIds));
+  });
+
   it.skipIf(queries.length === 0)('carry name, description, positional SQL, database and workgroup', () => {
     const query = queries[0];
     template.hasResourceProperties('AWS::Athena::NamedQuery', {
