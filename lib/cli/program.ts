@@ -29,7 +29,7 @@ export function buildProgram(context: CliContext): Command {
   program
     .description('Saved SQL over the Freshdesk ticket-events lake, on Amazon Athena or on a local copy of the lake (DuckDB).')
     .version(VERSION, '-V, --version')
-    .option('--debug', 'print stack traces and AWS request details on errors')
+    .option('--debug', 'print stack traces (with their causes) on errors')
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .addHelpText(
