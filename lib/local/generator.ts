@@ -143,11 +143,23 @@ export interface TicketGroundTruth {
   readonly firstResolvedEventTimeMs: number | null;
   /** Status changes from Resolved/Closed back to Open/Pending. */
   readonly reopenCount: number;
+  /** Each reopen: `updated_at` and event time (epoch ms) of the update that reopened the ticket. */
+  readonly reopens: readonly TimedChange[];
+  /** Each escalation: the SLA flags turning true, and priority raises. */
+  readonly escalations: readonly (TimedChange & { readonly kind: EscalationKind })[];
   /** Responder changes from one agent to another. */
   readonly reassignmentCount: number;
   /** Distinct event ids of this ticket, in event order. */
   readonly eventIds: readonly string[];
 }
+
+/** When a change happened: the update's `updated_at` and its event `time`, epoch ms. */
+export interface TimedChange {
+  readonly updatedAtMs: number;
+  readonly eventTimeMs: number;
+}
+
+export type EscalationKind = 'resolution-sla' | 'first-response-sla' | 'priority-raised';
 
 /** Ticket types, in the weights a general helpdesk sees. */
 const TYPE_WEIGHTS: readonly (readonly [TicketType, number])[] = [
@@ -360,6 +372,8 @@ function simulateTicket(context: RunContext, id: number, createdAt: number): { e
   let firstResolvedEventTime: number | null = null;
   let reopenCount = 0;
   let reassignmentCount = 0;
+  const reopens: TimedChange[] = [];
+  const escalations: (TimedChange & { kind: EscalationKind })[] = [];
 
   const emit = (detailType: GeneratedEvent['detailType'], timeSeconds: number, changes: Changes | undefined) => {
     const eventId = rng.uuid();
@@ -384,6 +398,15 @@ function simulateTicket(context: RunContext, id: number, createdAt: number): { e
     if (DONE_STATUSES.includes(state.status) && firstResolvedAt === null) {
       firstResolvedAt = state.updatedAt;
       firstResolvedEventTime = timeSeconds;
+    }
+    if (changes) {
+      const when = { updatedAtMs: state.updatedAt * 1000, eventTimeMs: timeSeconds * 1000 };
+      const [oldStatus, newStatus] = (changes.status as [number, number] | undefined) ?? [];
+      if (oldStatus !== undefined && DONE_STATUSES.includes(oldStatus) && (newStatus === 2 || newStatus === 3)) reopens.push(when);
+      if (changes.is_escalated) escalations.push({ ...when, kind: 'resolution-sla' });
+      if (changes.fr_escalated) escalations.push({ ...when, kind: 'first-response-sla' });
+      const [oldPriority, newPriority] = (changes.priority as [number, number] | undefined) ?? [];
+      if (oldPriority !== undefined && newPriority !== undefined && newPriority > oldPriority) escalations.push({ ...when, kind: 'priority-raised' });
     }
   };
 
@@ -603,6 +626,8 @@ function simulateTicket(context: RunContext, id: number, createdAt: number): { e
     firstResolvedAtMs: firstResolvedAt === null ? null : firstResolvedAt * 1000,
     firstResolvedEventTimeMs: firstResolvedEventTime === null ? null : firstResolvedEventTime * 1000,
     reopenCount,
+    reopens,
+    escalations,
     reassignmentCount,
     eventIds,
   };

@@ -327,7 +327,7 @@ export class LakeDestination implements EventDestination {
       if (out.result === 'Ok') {
         const day = out.metadata?.partitionKeys?.dt;
         if (day === undefined || out.data === undefined) throw new Error('The transform returned an Ok record without data or the dt partition key.');
-        this.buffer.add(this.eventsPrefix(day), Buffer.from(out.data, 'base64'));
+        this.buffer.addBase64(this.eventsPrefix(day), out.data);
       } else if (out.result === 'Dropped') {
         this.counts.dropped++;
       } else {
