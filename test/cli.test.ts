@@ -149,12 +149,24 @@ describe('freshlake queries and show', () => {
     ]);
   });
 
-  it('lists the saved queries as a table with each parameter and its default', async () => {
+  it('lists the saved queries for people: name, description and how to pass each parameter', async () => {
     const { code, stdout } = await runWithQueries(['queries']);
     expect(code).toBe(0);
-    expect(stdout).toContain('tickets-of-type');
-    expect(stdout).toContain('limit integer = 100: Most rows to return');
-    expect(stdout).toContain('channel enum(Email,Portal,Phone) (required)');
+    expect(stdout).toContain(
+      [
+        'tickets-of-type',
+        '    Latest state of tickets of one type.',
+        '    -p type=<string>, default Refund: Ticket type',
+        '    -p limit=<integer>, default 100: Most rows to return',
+      ].join('\n'),
+    );
+    expect(stdout).toContain('    -p channel=<Email|Portal|Phone>, required: Channel name');
+  });
+
+  it('lists the saved queries as CSV with the parameters one per line in their cell', async () => {
+    const { code, stdout } = await runWithQueries(['queries', '--format', 'csv']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('tickets-of-type,Latest state of tickets of one type.,"type string = Refund: Ticket type\nlimit integer = 100: Most rows to return"');
   });
 
   it('shows a saved query: its header and SQL as stored', async () => {

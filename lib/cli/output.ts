@@ -6,7 +6,7 @@
  * needs every row to size its columns, so it buffers.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify';
@@ -44,7 +44,8 @@ export async function openOutputDestination(context: CliContext, outputFile?: st
 function streamDestination(stream: CliOutputStream): OutputDestination {
   return {
     async write(text) {
-      stream.write(text);
+      // A pipe to a slow reader (| less) fills up: wait for it rather than buffer the whole result.
+      if (stream.write(text) === false && stream instanceof EventEmitter) await once(stream, 'drain');
     },
     async close() {},
   };

@@ -20,6 +20,11 @@ export function processCliContext(): CliContext {
     process.stderr.write('\nfreshlake: stopping the query (Ctrl-C again to quit at once)\n');
     for (const handler of handlers) handler();
   };
+  // `freshlake run ... | head` closes the pipe early: that is the reader being done, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,

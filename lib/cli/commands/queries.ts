@@ -26,6 +26,11 @@ Examples:
   command.action(async (options: QueriesOptions, cmd: Command) => {
     const context = cliContext(cmd);
     const catalog = loadCatalog(options.queries, context);
+    if (options.format === 'table' && !options.output) {
+      // Descriptions run to several sentences: a wrapped listing reads better than a table row.
+      context.stdout.write(catalogListing(catalog));
+      return;
+    }
     const structured = options.format === 'json' || options.format === 'ndjson';
     const rows: RowValue[][] = catalog.map((q) => [q.name, q.description, structured ? parameterObjects(q) : parameterSummary(q)]);
     const destination = await openOutputDestination(context, options.output);
@@ -65,4 +70,38 @@ export function describeParameter(p: QueryParameter): string {
   const type = p.type === 'enum' ? `enum(${p.allowed!.join(',')})` : p.type;
   const value = p.defaultValue === undefined ? ' (required)' : ` = ${p.defaultValue}`;
   return `${p.name} ${type}${value}${p.description ? `: ${p.description}` : ''}`;
+}
+
+const LISTING_WIDTH = 88;
+
+/** The catalog for people: each name, its description wrapped, and one line per parameter. */
+export function catalogListing(catalog: readonly SavedQuery[]): string {
+  const blocks = catalog.map((q) => {
+    const lines = [q.name, ...wrap(q.description, LISTING_WIDTH - 4).map((l) => `    ${l}`)];
+    for (const p of q.parameters) lines.push(...wrap(parameterUsage(p), LISTING_WIDTH - 4).map((l, i) => `${i === 0 ? '    ' : '        '}${l}`));
+    return lines.join('\n');
+  });
+  return `${blocks.join('\n\n')}\n\nRun one with "freshlake run <name> [-p name=value ...]"; "freshlake show <name>" prints its SQL.\n`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = current ? `${current} ${word}` : word;
+    }
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
+/** `-p limit=<integer>, default 100: Most rows to return`, as a user types it. */
+export function parameterUsage(p: QueryParameter): string {
+  const value = p.type === 'enum' ? p.allowed!.join('|') : p.type;
+  const presence = p.defaultValue === undefined ? 'required' : `default ${p.defaultValue}`;
+  return `-p ${p.name}=<${value}>, ${presence}${p.description ? `: ${p.description}` : ''}`;
 }
