@@ -29,7 +29,7 @@ import {
 } from '../lake-layout';
 import { compileEventPattern, type EventPredicate } from './event-pattern-matcher';
 import { FirehoseBuffer } from './firehose-buffer';
-import { inputSources, readInput, type InputFormat, type InputSource, type RecordLocation, type RecordSink } from './input-reader';
+import { compactJson, inputSources, readInput, type InputFormat, type InputSource, type RecordLocation, type RecordSink } from './input-reader';
 import { LakeWriter, type WrittenObject } from './lake-writer';
 
 /** Why a record was rejected before the rule saw it. */
@@ -112,7 +112,7 @@ export async function scanInputs(options: ScanOptions): Promise<ScanResult> {
       options.onRejected?.({ ...location, reason });
     };
     const sink: RecordSink = {
-      record(buf, start, end, line) {
+      record(buf, start, end, line, multiline) {
         counts.recordsRead++;
         let event: unknown;
         try {
@@ -132,7 +132,13 @@ export async function scanInputs(options: ScanOptions): Promise<ScanResult> {
           return;
         }
         counts.matched++;
-        destination.matched(buf, start, end, { input: source.name, line });
+        if (multiline) {
+          // One event per line in the lake, as EventBridge delivers them: compact a pretty-printed one.
+          const compact = compactJson(buf, start, end);
+          destination.matched(compact, 0, compact.length, { input: source.name, line });
+        } else {
+          destination.matched(buf, start, end, { input: source.name, line });
+        }
       },
       oversized(line, bytes) {
         counts.recordsRead++;

@@ -27,7 +27,8 @@ export interface RecordLocation {
 
 /** Receives records as byte ranges; `buf` is only valid during the call. */
 export interface RecordSink {
-  record(buf: Buffer, start: number, end: number, line: number): void;
+  /** `multiline`: the record spans several lines (a pretty-printed array element). */
+  record(buf: Buffer, start: number, end: number, line: number, multiline?: boolean): void;
   /** A record longer than the reader keeps in memory; its bytes are dropped. */
   oversized(line: number, bytes: number): void;
   /** Bytes that cannot be a record (e.g. text after the closing `]` of an array). */
@@ -258,8 +259,35 @@ export class JsonArraySplitter {
 
   private emitTrimmed(buf: Buffer, start: number, end: number, sink: RecordSink): void {
     while (end > start && isWhitespace(buf[end - 1])) end--;
-    if (end > start) sink.record(buf, start, end, this.elementLine);
+    if (end > start) sink.record(buf, start, end, this.elementLine, this.line > this.elementLine);
   }
+}
+
+/**
+ * Removes the whitespace outside strings (JSON's insignificant whitespace) and keeps every other
+ * byte. A pretty-printed event spans lines, but the lake holds one event per line, and
+ * EventBridge delivers events compact: this gives the bytes it would deliver, without
+ * re-serializing (numbers, escapes and key order stay as written).
+ */
+export function compactJson(buf: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  let n = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = start; i < end; i++) {
+    const b = buf[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (b === 0x5c) escaped = true;
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) {
+      inString = true;
+    } else if (isWhitespace(b)) {
+      continue;
+    }
+    out[n++] = b;
+  }
+  return out.subarray(0, n);
 }
 
 /** What an input turned out to be. */
