@@ -28,6 +28,7 @@ interface IngestCommandOptions extends AwsOptions {
   readonly stream?: string;
   readonly stack?: string;
   readonly failedOutput?: string;
+  readonly maxAttempts?: number;
   readonly account?: string;
   readonly bufferSizeMib: number;
   readonly bufferIntervalSeconds: number;
@@ -48,6 +49,7 @@ export function registerIngestCommand(program: Command): void {
     .option('--stream <name>', 'firehose: delivery stream name')
     .option('--stack <name>', 'firehose: take the stream from this deployed stack\'s outputs (e.g. Freshlake-1342406)')
     .option('--failed-output <file>', 'firehose: where events that could not be delivered go (default freshlake-failed-<time>.jsonl)')
+    .option('--max-attempts <n>', 'firehose: attempts per record, with exponential backoff and jitter between them (default 8)', positiveInteger(100))
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'));
   addAwsOptions(command);
   command.addHelpText(
@@ -92,6 +94,7 @@ const FIREHOSE_ONLY: readonly [keyof IngestCommandOptions, string][] = [
   ['stream', '--stream'],
   ['stack', '--stack'],
   ['failedOutput', '--failed-output'],
+  ['maxAttempts', '--max-attempts'],
   ['region', '--region'],
   ['profile', '--profile'],
 ];
@@ -164,6 +167,7 @@ async function ingestToFirehose(
       client,
       deliveryStreamName: streamName,
       failedOutputPath: failedOutput,
+      maxAttempts: options.maxAttempts,
       account: options.account,
       signal,
       onProgress: (p) =>
