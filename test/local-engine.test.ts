@@ -231,6 +231,22 @@ describe('LocalEngine.execute', () => {
     expect(error).toBeInstanceOf(QueryError);
   });
 
+  it('reports progress of a long query while it runs, each percentage once', async () => {
+    const lakeDir = join(root, 'progress-lake');
+    mkdirSync(join(lakeDir, 'events'), { recursive: true });
+    const watched = await LocalEngine.open({ lakeDir, progressIntervalMs: 10 });
+    try {
+      const messages: string[] = [];
+      const result = await watched.execute('SELECT count(*) FROM range(300000000) t(x) WHERE x % 7 = 3', [], { onProgress: (m) => messages.push(m) });
+      expect(await rowsOf(result)).toEqual([[42857143]]);
+      expect(messages.length).toBeGreaterThan(0);
+      for (const message of messages) expect(message).toMatch(/^Local query: \d+% scanned$/);
+      expect(new Set(messages).size).toBe(messages.length);
+    } finally {
+      await watched.close();
+    }
+  });
+
   it('refuses queries after close', async () => {
     const lakeDir = join(root, 'closed-lake');
     mkdirSync(join(lakeDir, 'events'), { recursive: true });

@@ -152,6 +152,11 @@ export class LocalEngine implements QueryEngine {
     let result: DuckDBResult;
     try {
       for (const setting of TRINO_SESSION_SETTINGS) await connection.run(setting.sql);
+      if (options.onProgress) {
+        // DuckDB tracks progress only with its progress bar on; never let it print to the terminal.
+        await connection.run('SET enable_progress_bar = true');
+        await connection.run('SET enable_progress_bar_print = false');
+      }
       const prepared = await connection.prepare(sql);
       bindParameters(prepared, values);
       throwIfAborted();
@@ -217,9 +222,13 @@ function watchQuery(connection: DuckDBConnection, options: QueryOptions, interva
   signal?.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   if (onProgress) {
+    let reported = -1;
     timer = setInterval(() => {
-      const { percentage } = connection.progress;
-      if (percentage >= 0) onProgress(`Local query: ${Math.floor(percentage)}% scanned`);
+      const percent = Math.floor(connection.progress.percentage);
+      // -1 means DuckDB has no estimate (yet); repeat nothing.
+      if (percent < 0 || percent === reported) return;
+      reported = percent;
+      onProgress(`Local query: ${percent}% scanned`);
     }, intervalMs);
     timer.unref();
   }
