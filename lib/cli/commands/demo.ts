@@ -10,6 +10,7 @@ import { UsageError } from '../../errors';
 import { buildDemoLake } from '../../local/demo';
 import { bindSavedQuery, type SavedQuery } from '../../saved-queries';
 import { cliContext, type CliContext } from '../context';
+import { openEngine } from '../engine-options';
 import { addLakeOption, addQueriesDirOption, loadCatalog, positiveInteger, resolveLakeDir } from '../options';
 import { openOutputDestination, writeResult } from '../output';
 
@@ -79,11 +80,8 @@ async function runDemo(options: DemoOptions, context: CliContext): Promise<void>
   );
   out(`  Lake: ${lakeDir}`);
 
-  // Loaded on demand with require (tsx resolves it; a dynamic import() of a .ts path does not):
-  // DuckDB's native module takes a moment to load and only this step needs it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { LocalEngine } = require('../../engines/local-engine') as typeof import('../../engines/local-engine');
-  const engine = await LocalEngine.open({ lakeDir });
+  // The same engine `freshlake run` opens (through the QueryEngine interface).
+  const engine = await openEngine({ engine: 'local', lake: lakeDir }, context);
   let failed = 0;
   try {
     out();
