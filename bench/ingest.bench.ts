@@ -35,6 +35,8 @@ interface IngestMeasurement {
   readonly seconds: number;
   readonly peakRssBytes: number;
   readonly objects: number;
+  /** Peak RSS after the first 100k, 250k, 500k, ... events of the run. */
+  readonly peakRssAt: readonly { readonly events: number; readonly peakRssBytes: number }[];
 }
 
 /** The input files, generated unless present with the same options (the 100k file is the first 100k lines of the same stream). */
@@ -85,7 +87,15 @@ function peakRss(): number {
 async function child(file: string, lake: string): Promise<void> {
   rmSync(lake, { recursive: true, force: true });
   const started = process.hrtime.bigint();
-  const summary = await ingestToLake({ inputs: [file], lakeDir: lake });
+  const checkpoints = [100_000, 250_000, 500_000, 750_000];
+  const peakRssAt: { events: number; peakRssBytes: number }[] = [];
+  const summary = await ingestToLake({
+    inputs: [file],
+    lakeDir: lake,
+    onProgress: (p) => {
+      while (checkpoints.length > 0 && p.recordsRead >= checkpoints[0]) peakRssAt.push({ events: checkpoints.shift()!, peakRssBytes: peakRss() });
+    },
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const measurement: IngestMeasurement = {
     events: summary.eventsRead,
@@ -94,6 +104,7 @@ async function child(file: string, lake: string): Promise<void> {
     seconds,
     peakRssBytes: peakRss(),
     objects: summary.objectsWritten,
+    peakRssAt,
   };
   process.stdout.write(`${JSON.stringify(measurement)}\n`);
   rmSync(lake, { recursive: true, force: true });
@@ -134,7 +145,8 @@ async function main(): Promise<void> {
 
   const rate = run1m.events / run1m.seconds;
   console.log(`\nthroughput: ${Math.round(rate).toLocaleString('en-US')} events/s for 1M events = ${(rate / (parsed.events / parsed.seconds) * 100).toFixed(0)}% of the read+split+parse baseline; target ${TARGET_EVENTS_PER_SECOND.toLocaleString('en-US')} events/s ${rate >= TARGET_EVENTS_PER_SECOND ? 'met' : 'NOT met'}`);
-  console.log(`memory: peak RSS ${mb(rss100k)} at 100k events, ${mb(run1m.peakRssBytes)} at 1M events (x${(run1m.peakRssBytes / rss100k).toFixed(2)} for 10x the input)`);
+  console.log(`memory: peak RSS ${mb(rss100k)} for a 100k-event input, ${mb(run1m.peakRssBytes)} for a 1M-event input (x${(run1m.peakRssBytes / rss100k).toFixed(2)} for 10x the input)`);
+  console.log(`memory within the 1M run: ${[...run1m.peakRssAt, { events: run1m.events, peakRssBytes: run1m.peakRssBytes }].map((c) => `${mb(c.peakRssBytes)} after ${(c.events / 1000).toFixed(0)}k`).join(', ')}`);
 }
 
 if (process.argv[2] === 'child') {

@@ -134,9 +134,26 @@ export class FirehoseBuffer {
 
   /** Delivers everything and stops the timer. */
   flushAll(): void {
+    this.stop();
+    for (const name of [...this.partitions.keys()]) this.deliverPartition(name);
+  }
+
+  /**
+   * Delivers everything one partition at a time, awaiting `between` after each (the writer's
+   * capacity), so the final flush does not compress every partition at once.
+   */
+  async drain(between: () => Promise<void>): Promise<void> {
+    this.stop();
+    for (const name of [...this.partitions.keys()]) {
+      this.deliverPartition(name);
+      await between();
+    }
+  }
+
+  /** Stops the interval check. */
+  stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    for (const name of [...this.partitions.keys()]) this.deliverPartition(name);
   }
 
   private deliverLargest(): void {

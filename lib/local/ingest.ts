@@ -313,7 +313,7 @@ export class LakeDestination implements EventDestination {
       this.batch = { records: [], locations: [], bytes: 0 };
       await this.runTransform(last);
     }
-    this.buffer.flushAll();
+    await this.buffer.drain(() => this.writer.waitForCapacity());
     await this.writer.close();
   }
 
