@@ -83,7 +83,8 @@ describe('JSON array splitter', () => {
         const text = JSON.stringify(values, null, indent);
         const { sink, got } = collector();
         feed(new JsonArraySplitter(), Buffer.from(text), cuts, sink);
-        expect(got.records.map((r) => JSON.parse(r.text))).toEqual(values);
+        // Compared as JSON text: -0 is written as 0 and cannot come back as -0.
+        expect(got.records.map((r) => JSON.stringify(JSON.parse(r.text)))).toEqual(values.map((v) => JSON.stringify(v)));
         expect(got.garbage).toEqual([]);
       }),
     );
