@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { MAX_BATCH_BYTES, MAX_RECORD_BYTES, sendToFirehose } from '../lib/local/firehose-sender';
 import { RemoteError } from '../lib/errors';
 import { runCliInProcess } from './cli-harness';
-import ticketCreate from '../../shared/samples/ticket-create.json';
+import ticketCreate from './fixtures/samples/ticket-create.json';
 
 const firehose = mockClient(FirehoseClient);
 const cloudFormation = mockClient(CloudFormationClient);

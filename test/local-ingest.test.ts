@@ -11,9 +11,9 @@ import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { handler } from '../lambda/transform';
 import { ingestToLake } from '../lib/local/ingest';
 import { runCliInProcess } from './cli-harness';
-import ticketCreate from '../../shared/samples/ticket-create.json';
-import ticketUpdate from '../../shared/samples/ticket-update.json';
-import ticketUpdateVariant from '../../shared/samples/ticket-update-variant.json';
+import ticketCreate from './fixtures/samples/ticket-create.json';
+import ticketUpdate from './fixtures/samples/ticket-update.json';
+import ticketUpdateVariant from './fixtures/samples/ticket-update-variant.json';
 
 let dir: string;
 let lake: string;

@@ -23,9 +23,9 @@ import {
   matchesWildcard,
 } from '../lib/local/event-pattern-matcher';
 import { ticketEventPattern } from '../lib/event-pattern';
-import ticketCreate from '../../shared/samples/ticket-create.json';
-import ticketUpdate from '../../shared/samples/ticket-update.json';
-import ticketUpdateVariant from '../../shared/samples/ticket-update-variant.json';
+import ticketCreate from './fixtures/samples/ticket-create.json';
+import ticketUpdate from './fixtures/samples/ticket-update.json';
+import ticketUpdateVariant from './fixtures/samples/ticket-update-variant.json';
 
 /** The EC2 event the user guide's content-filtering examples are written against. */
 const ec2Event = {
