@@ -10,11 +10,18 @@
  *
  * The local pipeline (lib/local) calls this same handler. Only counts are logged: tickets hold
  * personal data.
+ *
+ * Speed matters: Firehose invokes this synchronously for every buffer (up to 3 MB, and 6 MB is the
+ * Lambda payload limit), and bench/transform.bench.ts holds it to >= 1/3 of a bare base64
+ * decode + append + encode. Hence a validating scan instead of JSON.parse (./json-object-scan) and
+ * no re-encoding of the output.
  */
 import type { FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from 'aws-lambda';
 import { PARTITION_KEY, utcDay } from '../../lib/lake-layout';
+import { scanJsonObject } from './json-object-scan';
 
 const NEWLINE = 0x0a;
+const BASE64_PAD = 0x3d; // '='
 
 /** Transforms one record. Exported for the local pipeline and tests. */
 export function transformRecord(
@@ -23,50 +30,122 @@ export function transformRecord(
   approximateArrivalTimestamp: number | undefined,
 ): FirehoseTransformationResultRecord {
   const bytes = Buffer.from(base64Data, 'base64');
-  const event = parseJsonObject(bytes);
+  const event = scanJsonObject(bytes);
   if (event === undefined) {
     return { recordId, result: 'ProcessingFailed', data: base64Data };
   }
-  const endsWithNewline = bytes.length > 0 && bytes[bytes.length - 1] === NEWLINE;
   return {
     recordId,
     result: 'Ok',
-    data: endsWithNewline ? base64Data : appendNewline(bytes).toString('base64'),
+    data: base64WithTrailingNewline(base64Data, bytes),
     metadata: { partitionKeys: { [PARTITION_KEY]: partitionDay(event.time, approximateArrivalTimestamp) } },
   };
 }
 
-/** UTC day of the event time; the arrival time when `time` is missing or not a date. */
+/**
+ * UTC day (YYYY-MM-DD) of the event time; the arrival day when `time` is missing, not a string, or
+ * not an ISO-8601 date-time.
+ */
 export function partitionDay(time: unknown, approximateArrivalTimestamp: number | undefined): string {
-  if (typeof time === 'string') {
-    const ms = Date.parse(time);
-    if (Number.isFinite(ms)) {
-      const day = utcDay(ms);
-      // Partition values must be YYYY-MM-DD for projection; years beyond 9999 do not fit.
-      if (day.length === 10) return day;
+  return (typeof time === 'string' ? utcDayOfIsoTime(time) : undefined) ?? arrivalDay(approximateArrivalTimestamp);
+}
+
+/**
+ * ISO-8601 / RFC 3339 date-time as EventBridge writes it (`2026-11-27T09:14:03Z`), with optional
+ * seconds, fraction and offset, or a date alone. Deliberately not Date.parse: it reads a time
+ * without offset in the process's local zone (the local pipeline on a laptop would put events in
+ * another day than the Lambda, which runs in UTC) and accepts legacy forms such as "11/27/2026" or
+ * "1". Without an offset the time is taken as UTC, the envelope's convention.
+ */
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:[Zz]|([+-])(\d{2}):?(\d{2}))?)?$/;
+const DAY_FORMAT = /^\d{4}-\d{2}-\d{2}$/;
+
+function utcDayOfIsoTime(time: string): string | undefined {
+  const match = ISO_TIME.exec(time);
+  if (match === null) return undefined;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4] ?? 0);
+  const minute = Number(match[5] ?? 0);
+  const second = Number(match[6] ?? 0);
+  const offsetSign = match[7];
+  const offsetHours = Number(match[8] ?? 0);
+  const offsetMinutes = Number(match[9] ?? 0);
+  // Second 60 is an RFC 3339 leap second: still the same day.
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 60 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const offset = (offsetSign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  if (offset === 0) return time.slice(0, 10);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // not Date.UTC, which maps years 0-99 to 1900-1999
+  date.setUTCMinutes(hour * 60 + minute - offset);
+  const shifted = utcDay(date.getTime());
+  // An offset can move 0000-01-01 into year -1, which is no YYYY-MM-DD partition value.
+  return DAY_FORMAT.test(shifted) ? shifted : undefined;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Firehose always sets approximateArrivalTimestamp; the clock stands in if a caller does not. */
+function arrivalDay(approximateArrivalTimestamp: number | undefined): string {
+  if (approximateArrivalTimestamp !== undefined && Number.isFinite(approximateArrivalTimestamp)) {
+    const date = new Date(approximateArrivalTimestamp);
+    // Beyond +-8.64e15 ms a Date is invalid; beyond year 9999 the day is no YYYY-MM-DD.
+    if (!Number.isNaN(date.getTime())) {
+      const day = utcDay(date.getTime());
+      if (DAY_FORMAT.test(day)) return day;
     }
   }
-  return utcDay(Number.isFinite(approximateArrivalTimestamp) ? approximateArrivalTimestamp! : Date.now());
+  return utcDay(Date.now());
 }
 
-/** The parsed record if it is a JSON object, else undefined. */
-function parseJsonObject(bytes: Buffer): { time?: unknown } | undefined {
-  // Lossy decoding only for validation: invalid UTF-8 inside a string does not reject the record,
-  // and the output keeps the original bytes.
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
+/**
+ * Base64 of the original bytes plus one "\n" (none added if they already end with one).
+ *
+ * Firehose sends canonical base64, and base64 encodes each 3 bytes as 4 characters on its own, so
+ * the encoding of bytes + "\n" is the input's characters up to the last whole 3-byte group followed
+ * by the encoding of the remaining 0-2 bytes + "\n": only the last quantum is computed, instead of
+ * re-encoding up to 1,000 KiB per record.
+ */
+function base64WithTrailingNewline(base64: string, bytes: Buffer): string {
+  const canonical = isCanonicalBase64(base64, bytes.length);
+  if (bytes.length > 0 && bytes[bytes.length - 1] === NEWLINE) {
+    return canonical ? base64 : bytes.toString('base64');
   }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { time?: unknown }) : undefined;
+  if (!canonical) {
+    const withNewline = Buffer.allocUnsafe(bytes.length + 1);
+    bytes.copy(withNewline);
+    withNewline[bytes.length] = NEWLINE;
+    return withNewline.toString('base64');
+  }
+  const wholeGroupBytes = bytes.length - (bytes.length % 3);
+  const lastQuantum = Buffer.allocUnsafe(bytes.length - wholeGroupBytes + 1);
+  bytes.copy(lastQuantum, 0, wholeGroupBytes);
+  lastQuantum[lastQuantum.length - 1] = NEWLINE;
+  return base64.slice(0, (wholeGroupBytes / 3) * 4) + lastQuantum.toString('base64');
 }
 
-function appendNewline(bytes: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(bytes.length + 1);
-  bytes.copy(out);
-  out[bytes.length] = NEWLINE;
-  return out;
+/**
+ * True when `base64` is the canonical encoding (standard alphabet, padded, nothing else) of the
+ * `decodedLength` bytes Buffer.from decoded from it, checked without a pass over the characters:
+ * Buffer.from skips characters outside the alphabet and stops at a '=' inside, so any of those
+ * leaves fewer bytes than the length and padding of a canonical string imply; only the URL-safe
+ * '-' and '_' decode like '+' and '/' and need a search.
+ */
+function isCanonicalBase64(base64: string, decodedLength: number): boolean {
+  const padding = (3 - (decodedLength % 3)) % 3;
+  return (
+    base64.length === Math.ceil(decodedLength / 3) * 4 &&
+    (padding < 1 || base64.charCodeAt(base64.length - 1) === BASE64_PAD) &&
+    (padding < 2 || base64.charCodeAt(base64.length - 2) === BASE64_PAD) &&
+    base64.indexOf('-') === -1 &&
+    base64.indexOf('_') === -1
+  );
 }
 
 const IN_LAMBDA = process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;

@@ -1,0 +1,270 @@
+/**
+ * Transform Lambda benchmark: how fast the Firehose transform handles the largest batch Firehose can
+ * send it, against the bare floor of the same work done in the same run, plus the bundle size.
+ *
+ * - Batch: realistic partner events (the shared samples with varied ids, times, subjects and sizes
+ *   of 1.5-3 KB) packed into one Firehose transformation event of just under 6 MiB, the Lambda
+ *   synchronous invocation payload limit.
+ * - Handler: `handler(event)` end to end (base64 decode, JSON-object validation, `dt` key, output).
+ * - Floor: per record base64 decode + append "\n" + base64 encode, the least any transform that
+ *   returns Firehose its records plus a newline must do. Target: handler >= 1/3 of the floor.
+ * - Both are timed interleaved (warm-up first) and reported as the median, so machine noise hits
+ *   both alike; the ratio is the figure to compare across machines, not the MB/s.
+ * - Bundle: esbuild with the options the stack's NodejsFunction uses (minified, cjs, runtime target).
+ *
+ * Run: `npm run bench -- transform`. Iterations: BENCH_ITERATIONS (default 60).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import type { FirehoseTransformationEvent, FirehoseTransformationEventRecord } from 'aws-lambda';
+import { handler } from '../lambda/transform';
+
+/** Lambda synchronous invocation payload limit (request and response): 6 MB = 6 MiB. */
+const LAMBDA_SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+const WARM_UP_ITERATIONS = 10;
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 60);
+const TARGET_RATIO = 1 / 3;
+const SAMPLES_DIR = join(__dirname, '..', 'test', 'fixtures', 'samples');
+const SAMPLE_FILES = ['ticket-create.json', 'ticket-update.json', 'ticket-update-variant.json'];
+const SUBJECTS = [
+  'Refund for duplicate charge',
+  'Cannot log in after password reset',
+  'Invoice address is wrong',
+  'Não consigo acessar minha conta',
+  'Lieferung verspätet – Bestellung 8812',
+  'App crashes when uploading a photo',
+  '请尽快处理退款',
+  'Upgrade to the Pro plan',
+  'Shipping label not received',
+  'Two-factor code never arrives',
+];
+const NAMES = ['Ana Lima', 'João Souza', 'Priya Raman', 'Jonas Müller', 'Chen Wei', 'Fatima Zahra', 'Liam O’Brien'];
+const SENTENCES = [
+  'I was charged twice for the same order and would like one payment refunded.',
+  'The page shows an error after I enter the code from the e-mail.',
+  'We moved offices last month; please update the billing address on every open invoice.',
+  'Attached is a screenshot of the message I get 😞 — it happens on every device.',
+  'Could someone call me back this afternoon? My number is on the account.',
+  'The tracking link says the parcel was delivered, but nothing arrived.',
+];
+
+/** Small deterministic PRNG (mulberry32) so every run measures the same batch. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface SampleEvent {
+  id: string;
+  time: string;
+  detail: {
+    ticket: Record<string, unknown> & { subject: string; id: number };
+    requester: Record<string, unknown> & { name: string; email: string };
+  };
+}
+
+/** One partner event as EventBridge delivers it to Firehose (compact JSON), 1.5-3 KB. */
+function realisticEvent(samples: readonly SampleEvent[], random: () => number, n: number): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const event = structuredClone(pick(samples));
+  event.id = randomUUID();
+  // Events of the last 10 days, so several dt partitions occur, as after a replay.
+  event.time = new Date(Date.UTC(2026, 10, 18) + Math.floor(random() * 10 * 86_400_000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const ticket = event.detail.ticket;
+  ticket.id = 4_000 + n;
+  ticket.subject = pick(SUBJECTS);
+  event.detail.requester.name = pick(NAMES);
+  event.detail.requester.email = `customer${n}@example.com`;
+  // The description grows a sentence at a time (up to ~180 B twice), so aim below 3 KB.
+  const targetBytes = 1_500 + Math.floor(random() * 1_300);
+  ticket.description = '';
+  ticket.description_text = '';
+  let text = '';
+  while (Buffer.byteLength(JSON.stringify(event)) + 2 * Buffer.byteLength(text) + '<div></div>'.length < targetBytes) {
+    text += `${pick(SENTENCES)} `;
+  }
+  ticket.description = `<div>${text.trim()}</div>`;
+  ticket.description_text = text.trim();
+  return JSON.stringify(event);
+}
+
+/** A Firehose transformation event of realistic records, its JSON just under the 6 MiB limit. */
+function sixMegabyteBatch(): { event: FirehoseTransformationEvent; eventJsonBytes: number; payloadBytes: number } {
+  const samples = SAMPLE_FILES.map((file) => JSON.parse(readFileSync(join(SAMPLES_DIR, file), 'utf8')) as SampleEvent);
+  const random = prng(20261127);
+  const event: FirehoseTransformationEvent = {
+    invocationId: randomUUID(),
+    deliveryStreamArn: 'arn:aws:firehose:us-east-1:111122223333:deliverystream/Freshlake-1342406-Stream',
+    region: 'us-east-1',
+    records: [],
+  };
+  let eventJsonBytes = Buffer.byteLength(JSON.stringify(event));
+  let payloadBytes = 0;
+  const arrivalBase = Date.UTC(2026, 10, 27, 12);
+  for (let n = 0; ; n++) {
+    const json = realisticEvent(samples, random, n);
+    const record: FirehoseTransformationEventRecord = {
+      // Firehose record ids are 56-digit numbers followed by a sequence; the length matters, not the value.
+      recordId: `49654331277618916426715744932151742339462014283405000${String(n).padStart(6, '0')}`,
+      approximateArrivalTimestamp: arrivalBase + n,
+      data: Buffer.from(json).toString('base64'),
+    };
+    const recordJsonBytes = Buffer.byteLength(JSON.stringify(record)) + 1; // + the comma
+    if (eventJsonBytes + recordJsonBytes > LAMBDA_SYNC_PAYLOAD_LIMIT) break;
+    event.records.push(record);
+    eventJsonBytes += recordJsonBytes;
+    payloadBytes += Buffer.byteLength(json);
+  }
+  return { event, eventJsonBytes, payloadBytes };
+}
+
+/** The floor: what any newline-appending transform must do per record, and nothing more. */
+function floor(event: FirehoseTransformationEvent): string[] {
+  return event.records.map((record) => {
+    const bytes = Buffer.from(record.data, 'base64');
+    const withNewline = Buffer.allocUnsafe(bytes.length + 1);
+    bytes.copy(withNewline);
+    withNewline[bytes.length] = 0x0a;
+    return withNewline.toString('base64');
+  });
+}
+
+/**
+ * The floor as a Lambda function: request JSON parsed, the floor's records returned as Ok, the
+ * response serialized, as the Lambda runtime does around any handler.
+ */
+function floorEndToEnd(requestJson: string): string {
+  const event = JSON.parse(requestJson) as FirehoseTransformationEvent;
+  const data = floor(event);
+  return JSON.stringify({ records: event.records.map((r, i) => ({ recordId: r.recordId, result: 'Ok', data: data[i] })) });
+}
+
+/** The handler as Lambda runs it: request JSON parsed, handler, response serialized. */
+async function handlerEndToEnd(requestJson: string): Promise<string> {
+  return JSON.stringify(await handler(JSON.parse(requestJson) as FirehoseTransformationEvent));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+function elapsedMs(since: bigint): number {
+  return Number(process.hrtime.bigint() - since) / 1e6;
+}
+
+/** Fails the benchmark rather than timing a handler that returns the wrong thing. */
+async function checkHandlerMatchesFloor(event: FirehoseTransformationEvent): Promise<void> {
+  const { records } = await handler(event);
+  const expected = floor(event);
+  if (records.length !== event.records.length) throw new Error(`handler returned ${records.length} of ${event.records.length} records`);
+  records.forEach((out, i) => {
+    if (out.recordId !== event.records[i].recordId || out.result !== 'Ok' || out.data !== expected[i]) {
+      throw new Error(`handler output for record ${i} differs from the floor's (result ${out.result})`);
+    }
+  });
+}
+
+async function benchmarkThroughput(): Promise<void> {
+  const { event, eventJsonBytes, payloadBytes } = sixMegabyteBatch();
+  const sizes = event.records.map((r) => Buffer.byteLength(r.data, 'base64'));
+  console.log(
+    `batch: ${event.records.length} records, event JSON ${(eventJsonBytes / 2 ** 20).toFixed(2)} MiB ` +
+      `(limit ${LAMBDA_SYNC_PAYLOAD_LIMIT / 2 ** 20} MiB), payload ${(payloadBytes / 1e6).toFixed(2)} MB, ` +
+      `record size ${Math.min(...sizes)}-${Math.max(...sizes)} B (median ${median(sizes)} B)`,
+  );
+  await checkHandlerMatchesFloor(event);
+
+  const requestJson = JSON.stringify(event);
+  const timings = { handler: [] as number[], floor: [] as number[], handlerEndToEnd: [] as number[], floorEndToEnd: [] as number[] };
+  let sink = 0; // keeps the results alive so no work is optimized away
+  for (let i = 0; i < WARM_UP_ITERATIONS + ITERATIONS; i++) {
+    // Interleaved, so a noisy neighbour on the shared machine slows all alike.
+    const run: Record<keyof typeof timings, number> = { handler: 0, floor: 0, handlerEndToEnd: 0, floorEndToEnd: 0 };
+    let started = process.hrtime.bigint();
+    sink += (await handler(event)).records.length;
+    run.handler = elapsedMs(started);
+    started = process.hrtime.bigint();
+    sink += floor(event).length;
+    run.floor = elapsedMs(started);
+    started = process.hrtime.bigint();
+    sink += (await handlerEndToEnd(requestJson)).length;
+    run.handlerEndToEnd = elapsedMs(started);
+    started = process.hrtime.bigint();
+    sink += floorEndToEnd(requestJson).length;
+    run.floorEndToEnd = elapsedMs(started);
+    if (i >= WARM_UP_ITERATIONS) for (const key of Object.keys(timings) as (keyof typeof timings)[]) timings[key].push(run[key]);
+  }
+  if (sink === 0) throw new Error('nothing was transformed');
+
+  // MB/s of event payload (decoded record bytes, 1 MB = 10^6 B): the data volume Firehose bills and buffers.
+  const mbPerSecond = (ms: number): number => payloadBytes / 1e6 / (ms / 1e3);
+  const line = (label: string, ms: number[]): string =>
+    `  ${label.padEnd(8)} ${mbPerSecond(median(ms)).toFixed(0).padStart(5)} MB/s   median ${median(ms).toFixed(1).padStart(5)} ms/batch ` +
+    `(p10 ${percentile(ms, 0.1).toFixed(1)}, p90 ${percentile(ms, 0.9).toFixed(1)})`;
+  const ratioLine = (handlerMs: number[], floorMs: number[]): string => {
+    const ratio = median(floorMs) / median(handlerMs);
+    return `  ratio handler/floor ${ratio.toFixed(2)} (target >= ${TARGET_RATIO.toFixed(2)}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`;
+  };
+  console.log(`medians of ${ITERATIONS} runs after ${WARM_UP_ITERATIONS} warm-up runs, interleaved:`);
+  console.log('transform alone (the figure the target applies to):');
+  console.log(line('handler', timings.handler));
+  console.log(line('floor', timings.floor));
+  console.log(ratioLine(timings.handler, timings.floor));
+  console.log('as Lambda runs it (+ request JSON.parse and response JSON.stringify, which the runtime does):');
+  console.log(line('handler', timings.handlerEndToEnd));
+  console.log(line('floor', timings.floorEndToEnd));
+  console.log(ratioLine(timings.handlerEndToEnd, timings.floorEndToEnd));
+}
+
+/** Bundles the handler as the stack's NodejsFunction does (lib/constructs/transform-function.ts). */
+async function benchmarkBundleSize(): Promise<void> {
+  // Loaded only now: aws-cdk-lib takes a while to load and must not disturb the timings above.
+  const { TRANSFORM_ENTRY, TRANSFORM_RUNTIME } = await import('../lib/constructs/transform-function');
+  // NodejsFunction's esbuild target for a runtime: nodejs24.x -> node24.
+  const target = TRANSFORM_RUNTIME.name.replace(/^nodejs(\d+).*$/, 'node$1');
+  const result = await build({
+    entryPoints: [TRANSFORM_ENTRY],
+    bundle: true,
+    platform: 'node',
+    target,
+    format: 'cjs',
+    minify: true,
+    external: ['@aws-sdk/*'], // as NodejsFunction's externalModules in the construct
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].contents;
+  const inputs = Object.keys(result.metafile.inputs);
+  const runtimeImports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
+  console.log(
+    `bundle (esbuild ${target}, cjs, minified, as NodejsFunction): ${code.length} B raw, ${gzipSync(code).length} B gzip; ` +
+      `inputs: ${inputs.join(', ')}; required at run time: ${runtimeImports.length > 0 ? runtimeImports.join(', ') : 'nothing'}`,
+  );
+}
+
+async function main(): Promise<void> {
+  await benchmarkThroughput();
+  await benchmarkBundleSize();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
