@@ -16,7 +16,7 @@
  * resolution, reopens) from its own state, independently of the events, so end-to-end tests can
  * check the lake's answers against it.
  */
-import { DONE_STATUSES, TICKET_STATUS, TICKET_SOURCE, TICKET_TYPES } from '../freshdesk-codes';
+import { DONE_STATUSES, TICKET_STATUS } from '../freshdesk-codes';
 import { isDay, utcDay } from '../lake-layout';
 import { SeededRandom } from './seeded-random';
 import {
@@ -873,7 +873,3 @@ export function generateHelpdesk(options: GenerateOptions): { events: GeneratedE
   const events = [...generateTicketEvents(options, (truth) => tickets.push(truth))];
   return { events, tickets };
 }
-
-/** Ticket types and channels the generator draws from, for tests that check the mix. */
-export const GENERATED_TICKET_TYPES: readonly TicketType[] = TICKET_TYPES;
-export const GENERATED_CHANNELS: readonly number[] = CHANNEL_WEIGHTS.map(([code]) => code).filter((code) => code in TICKET_SOURCE);

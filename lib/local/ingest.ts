@@ -19,7 +19,6 @@ import type { Readable } from 'node:stream';
 import { handler as firehoseTransformHandler } from '../../lambda/transform';
 import { ticketEventPattern } from '../event-pattern';
 import {
-  ERRORS_PREFIX,
   EVENTS_PREFIX,
   MALFORMED_INPUT_OUTPUT_TYPE,
   PROCESSING_FAILED_OUTPUT_TYPE,
@@ -499,9 +498,4 @@ export async function ingestToLake(options: IngestOptions): Promise<IngestSummar
     elapsedMs: Date.now() - started,
     interrupted: scan.aborted,
   };
-}
-
-/** Where rejected records of a lake live, for messages. */
-export function errorsLocation(lakeDir: string): string {
-  return `${lakeDir.replace(/\/$/, '')}/${ERRORS_PREFIX}`;
 }

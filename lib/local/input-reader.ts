@@ -219,8 +219,6 @@ export class JsonArraySplitter {
         const joined = Buffer.concat(this.carry, this.carryBytes);
         this.emitTrimmed(joined, 0, joined.length, sink);
       }
-    } else if (this.state === ArrayState.BeforeArray) {
-      // Empty input: nothing to report.
     }
     this.carry = [];
     this.carryBytes = 0;
