@@ -108,12 +108,14 @@ describe('batching within the PutRecordBatch limits', () => {
     expect(summary.failedOutput).toBe(join(dir, 'failed.jsonl'));
   });
 
-  it('sends only the events the rule matches; malformed lines are reported, not sent', async () => {
+  it('sends only the events the rule matches; malformed lines are reported and kept in the failure file, not sent', async () => {
     firehose.on(PutRecordBatchCommand).callsFake(allOk);
     const lines = [...events(2), 'oops', JSON.stringify({ ...ticketCreate, 'detail-type': 'onContactCreate' })];
     const summary = await send(lines);
-    expect(summary).toMatchObject({ eventsRead: 4, matched: 2, notMatched: 1, malformed: 1, sent: 2 });
+    expect(summary).toMatchObject({ eventsRead: 4, matched: 2, notMatched: 1, malformed: 1, sent: 2, failed: 0 });
     expect(summary.malformedRecords).toEqual([{ input: join(dir, 'events.jsonl'), line: 3, reason: 'not valid JSON' }]);
+    expect(readFileSync(join(dir, 'failed.jsonl'), 'utf8')).toBe('oops\n');
+    expect(summary.failedOutput).toBe(join(dir, 'failed.jsonl'));
   });
 });
 

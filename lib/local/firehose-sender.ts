@@ -145,8 +145,13 @@ export class FirehoseDestination implements EventDestination {
     this.batchBytes += data.length;
   }
 
-  /** Not events: EventBridge could never have delivered them. The scan reports them by line. */
-  malformed(_buf: Buffer, _start: number, _end: number, _location: RecordLocation, _reason: MalformedReason, _detail: string): void {}
+  /**
+   * Not events: EventBridge could never have delivered them, so they are not sent. They go to the
+   * failure file with the undeliverable events (nothing read is lost; the scan reports them by line).
+   */
+  malformed(buf: Buffer, start: number, end: number, _location: RecordLocation, _reason: MalformedReason, _detail: string): void {
+    this.keepInFailureFile(buf.subarray(start, end));
+  }
 
   async afterChunk(): Promise<void> {
     this.throwIfFatal();
@@ -240,13 +245,17 @@ export class FirehoseDestination implements EventDestination {
     this.counts.failed++;
     const code = record.lastError ?? 'Unknown';
     this.counts.errorCodes[code] = (this.counts.errorCodes[code] ?? 0) + 1;
+    this.keepInFailureFile(record.data);
+  }
+
+  private keepInFailureFile(data: Buffer): void {
     if (!this.failureStream) {
       this.failureStream = createWriteStream(this.props.failedOutputPath, { flags: 'a' });
       this.failureStream.on('error', (error) => {
         this.fatal ??= new RemoteError(`Cannot write the failure file ${this.props.failedOutputPath}: ${error.message}`);
       });
     }
-    this.failureStream.write(record.data);
+    this.failureStream.write(data);
     this.failureStream.write('\n');
   }
 

@@ -232,7 +232,7 @@ function writeFirehoseSummary(summary: FirehoseSendSummary, out: CliOutputStream
     `  sent         ${count(summary.sent)} in ${summary.calls} PutRecordBatch calls (${summary.retries} records retried)`,
     `  failed       ${count(summary.failed)}${summary.failed > 0 ? ` (${codes}) -> ${summary.failedOutput}` : ''}`,
     `  not matched  ${count(summary.notMatched)} (not Freshdesk ticket events: not sent, as the rule would)`,
-    `  malformed    ${count(summary.malformed)} (not JSON objects: not sent)`,
+    `  malformed    ${count(summary.malformed)} (not JSON objects: not sent)${summary.malformed > 0 ? ` -> ${summary.failedOutput}` : ''}`,
     ...rejectedLines(summary.malformedRecords, summary.malformed),
   ];
   out.write(`${lines.join('\n')}\n`);
