@@ -14,12 +14,16 @@ import { join } from 'node:path';
 const BENCH_DIR = __dirname;
 const BENCH_SUFFIX = '.bench.ts';
 
-/** The benchmark files in run order (sorted by name), limited to names containing a filter word. */
-export function selectBenchmarks(fileNames: readonly string[], filters: readonly string[]): string[] {
+/** The benchmark files in run order (sorted), limited to those whose name (before .bench.ts) contains a filter word. */
+function selectBenchmarks(fileNames: readonly string[], filters: readonly string[]): string[] {
   return fileNames
-    .filter((name) => name.endsWith(BENCH_SUFFIX))
-    .filter((name) => filters.length === 0 || filters.some((word) => name.includes(word)))
+    .filter((file) => file.endsWith(BENCH_SUFFIX))
+    .filter((file) => filters.length === 0 || filters.some((word) => benchmarkName(file).includes(word)))
     .sort();
+}
+
+function benchmarkName(file: string): string {
+  return file.slice(0, -BENCH_SUFFIX.length);
 }
 
 function main(argv: readonly string[]): number {
@@ -27,7 +31,7 @@ function main(argv: readonly string[]): number {
   const available = selectBenchmarks(readdirSync(BENCH_DIR), []);
   const selected = selectBenchmarks(available, filters);
   if (selected.length === 0) {
-    const names = available.map((name) => name.slice(0, -BENCH_SUFFIX.length)).join(', ') || 'none';
+    const names = available.map(benchmarkName).join(', ') || 'none';
     console.error(`No benchmark matches ${filters.join(' ')}; available: ${names}.`);
     return 2;
   }

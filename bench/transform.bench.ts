@@ -14,7 +14,6 @@
  *
  * Run: `npm run bench -- transform`. Iterations: BENCH_ITERATIONS (default 60).
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -63,6 +62,12 @@ function prng(seed: number): () => number {
   };
 }
 
+/** A version-4-shaped UUID from the seeded PRNG, like EventBridge event ids. */
+function seededUuid(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+}
+
 interface SampleEvent {
   id: string;
   time: string;
@@ -76,7 +81,7 @@ interface SampleEvent {
 function realisticEvent(samples: readonly SampleEvent[], random: () => number, n: number): string {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const event = structuredClone(pick(samples));
-  event.id = randomUUID();
+  event.id = seededUuid(random);
   // Events of the last 10 days, so several dt partitions occur, as after a replay.
   event.time = new Date(Date.UTC(2026, 10, 18) + Math.floor(random() * 10 * 86_400_000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const ticket = event.detail.ticket;
@@ -102,7 +107,7 @@ function sixMegabyteBatch(): { event: FirehoseTransformationEvent; eventJsonByte
   const samples = SAMPLE_FILES.map((file) => JSON.parse(readFileSync(join(SAMPLES_DIR, file), 'utf8')) as SampleEvent);
   const random = prng(20261127);
   const event: FirehoseTransformationEvent = {
-    invocationId: randomUUID(),
+    invocationId: seededUuid(random),
     deliveryStreamArn: 'arn:aws:firehose:us-east-1:111122223333:deliverystream/Freshlake-1342406-Stream',
     region: 'us-east-1',
     records: [],
@@ -113,7 +118,7 @@ function sixMegabyteBatch(): { event: FirehoseTransformationEvent; eventJsonByte
   for (let n = 0; ; n++) {
     const json = realisticEvent(samples, random, n);
     const record: FirehoseTransformationEventRecord = {
-      // Firehose record ids are 56-digit numbers followed by a sequence; the length matters, not the value.
+      // Firehose record ids are long digit strings; only their length matters here.
       recordId: `49654331277618916426715744932151742339462014283405000${String(n).padStart(6, '0')}`,
       approximateArrivalTimestamp: arrivalBase + n,
       data: Buffer.from(json).toString('base64'),

@@ -146,30 +146,26 @@ function skipWhitespace(bytes: Uint8Array, i: number): number {
 function scanString(bytes: Uint8Array, i: number): number {
   const end = bytes.length;
   i++;
-  while (i < end) {
+  for (;;) {
+    // Plain content in a tight loop of its own: most of an event's bytes are string content.
+    while (i < end && PLAIN_STRING_BYTE[bytes[i]] === 1) i++;
+    if (i >= end) return -1; // unterminated
     const c = bytes[i];
-    if (PLAIN_STRING_BYTE[c] === 1) {
-      i++;
-    } else if (c === QUOTE) {
-      return i + 1;
-    } else if (c === BACKSLASH && i + 1 < end) {
-      const escaped = bytes[i + 1];
-      if (SHORT_ESCAPE[escaped] === 1) {
-        i += 2;
-      } else if (
-        escaped === LOWER_U &&
-        i + 5 < end &&
-        (HEX_DIGIT[bytes[i + 2]] & HEX_DIGIT[bytes[i + 3]] & HEX_DIGIT[bytes[i + 4]] & HEX_DIGIT[bytes[i + 5]]) === 1
-      ) {
-        i += 6; // JSON.parse accepts any \uXXXX, lone surrogates included
-      } else {
-        return -1;
-      }
+    if (c === QUOTE) return i + 1;
+    if (c !== BACKSLASH || i + 1 >= end) return -1; // a control character, or a final backslash
+    const escaped = bytes[i + 1];
+    if (SHORT_ESCAPE[escaped] === 1) {
+      i += 2;
+    } else if (
+      escaped === LOWER_U &&
+      i + 5 < end &&
+      (HEX_DIGIT[bytes[i + 2]] & HEX_DIGIT[bytes[i + 3]] & HEX_DIGIT[bytes[i + 4]] & HEX_DIGIT[bytes[i + 5]]) === 1
+    ) {
+      i += 6; // JSON.parse accepts any \uXXXX, lone surrogates included
     } else {
-      return -1; // a control character, or '\\' at the end
+      return -1;
     }
   }
-  return -1;
 }
 
 /** Index after the number or true/false/null that starts at i, or -1 when there is none. */
