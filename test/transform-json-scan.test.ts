@@ -17,7 +17,7 @@ function parsedAsJsonObject(bytes: Uint8Array): { time?: unknown } | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { time?: unknown }) : undefined;
 }
 
-function expectScanAgreesWithJsonParse(bytes: Uint8Array): void {
+function expectScanAgreesWithJsonParse(bytes: Buffer): void {
   const expected = parsedAsJsonObject(bytes);
   const scanned = scanJsonObject(bytes);
   expect(scanned === undefined ? 'not an object' : 'object').toBe(expected === undefined ? 'not an object' : 'object');

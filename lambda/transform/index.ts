@@ -29,7 +29,7 @@ export function transformRecord(
   base64Data: string,
   approximateArrivalTimestamp: number | undefined,
 ): FirehoseTransformationResultRecord {
-  const bytes = Buffer.from(base64Data, 'base64');
+  const bytes = decodeBase64(base64Data);
   const event = scanJsonObject(bytes);
   if (event === undefined) {
     return { recordId, result: 'ProcessingFailed', data: base64Data };
@@ -40,6 +40,21 @@ export function transformRecord(
     data: base64WithTrailingNewline(base64Data, bytes),
     metadata: { partitionKeys: { [PARTITION_KEY]: partitionDay(event.time, approximateArrivalTimestamp) } },
   };
+}
+
+/**
+ * Where records are decoded, reused from record to record: Buffer.from would allocate every
+ * record's bytes (a new 8 KiB pool slab every few records, a fresh ArrayBuffer for larger ones),
+ * yet they are needed only until the record's output is built, synchronously. Grows to the largest
+ * record seen (Firehose caps records at 1,000 KiB).
+ */
+let decodeBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/** The bytes of a base64 record, decoded as Buffer.from(base64, 'base64') would; valid until the next call. */
+function decodeBase64(base64: string): Buffer {
+  const mostBytes = Math.ceil(base64.length / 4) * 3; // 3 bytes per 4 characters at most, whatever the spelling
+  if (decodeBuffer.length < mostBytes) decodeBuffer = Buffer.allocUnsafe(Math.max(mostBytes, 2 * decodeBuffer.length));
+  return decodeBuffer.subarray(0, decodeBuffer.write(base64, 0, 'base64'));
 }
 
 /**
@@ -107,7 +122,7 @@ function arrivalDay(approximateArrivalTimestamp: number | undefined): string {
 /**
  * Base64 of the original bytes plus one "\n" (none added if they already end with one).
  *
- * Firehose sends canonical base64, and base64 encodes each 3 bytes as 4 characters on its own, so
+ * Firehose sends canonical base64, and base64 encodes each 3 bytes as 4 characters on their own, so
  * the encoding of bytes + "\n" is the input's characters up to the last whole 3-byte group followed
  * by the encoding of the remaining 0-2 bytes + "\n": only the last quantum is computed, instead of
  * re-encoding up to 1,000 KiB per record.
@@ -124,10 +139,24 @@ function base64WithTrailingNewline(base64: string, bytes: Buffer): string {
     return withNewline.toString('base64');
   }
   const wholeGroupBytes = bytes.length - (bytes.length % 3);
-  const lastQuantum = Buffer.allocUnsafe(bytes.length - wholeGroupBytes + 1);
-  bytes.copy(lastQuantum, 0, wholeGroupBytes);
-  lastQuantum[lastQuantum.length - 1] = NEWLINE;
-  return base64.slice(0, (wholeGroupBytes / 3) * 4) + lastQuantum.toString('base64');
+  return base64.slice(0, (wholeGroupBytes / 3) * 4) + lastQuantumWithNewline(bytes, wholeGroupBytes);
+}
+
+const BASE64_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Base64 of bytes[from..] (0-2 bytes) + "\n": one 4-character quantum, in JS (no Buffer for 4 characters). */
+function lastQuantumWithNewline(bytes: Buffer, from: number): string {
+  const remaining = bytes.length - from;
+  const b0 = remaining === 0 ? NEWLINE : bytes[from];
+  const b1 = remaining === 0 ? 0 : remaining === 1 ? NEWLINE : bytes[from + 1];
+  const b2 = remaining === 2 ? NEWLINE : 0;
+  const triple = (b0 << 16) | (b1 << 8) | b2;
+  return (
+    BASE64_DIGITS[triple >> 18] +
+    BASE64_DIGITS[(triple >> 12) & 63] +
+    (remaining === 0 ? '=' : BASE64_DIGITS[(triple >> 6) & 63]) +
+    (remaining === 2 ? BASE64_DIGITS[triple & 63] : '=')
+  );
 }
 
 /**
