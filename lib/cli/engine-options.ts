@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { AthenaEngine, ATHENA_MAX_REUSE_MINUTES } from '../engines/athena-engine';
 import type { QueryEngine } from '../engines/engine';
+import { EVENT_CACHE_ENV, eventCacheEnabled } from '../engines/event-cache';
 import { EVENTS_PREFIX } from '../lake-layout';
 import { InputError, UsageError } from '../errors';
 import type { CliContext } from './context';
@@ -20,6 +21,8 @@ export type EngineName = (typeof ENGINES)[number];
 export interface EngineOptions extends AwsOptions {
   readonly engine: EngineName;
   readonly lake?: string;
+  /** false with --no-cache (commander's default for a --no- flag is true). */
+  readonly cache?: boolean;
   readonly workgroup?: string;
   readonly database?: string;
   readonly stack?: string;
@@ -40,6 +43,7 @@ export function addEngineOptions(command: Command): Command {
   command.addOption(new Option('-e, --engine <engine>', 'where the query runs').choices(ENGINES).default('local'));
   addLakeOption(command);
   command
+    .option('--no-cache', `local: read the lake files directly instead of the cache of parsed events in <lake>/.cache (env ${EVENT_CACHE_ENV}=0)`)
     .option('--stack <name>', 'athena: take workgroup and database from this deployed stack\'s outputs (e.g. Freshlake-123456)')
     .option('--workgroup <name>', 'athena: workgroup to run in (default: the stack\'s, else primary)')
     .option('--database <name>', 'athena: Glue database of ticket_events (default: the stack\'s)')
@@ -57,9 +61,10 @@ export async function openEngine(options: EngineOptions, context: CliContext): P
   if (options.engine === 'local') {
     const misplaced = ATHENA_ONLY.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
     if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')} ${misplaced.length === 1 ? 'applies' : 'apply'} only to Athena: add --engine athena.`);
-    return openLocalEngine(resolveLakeDir(options.lake, context), options.lake !== undefined);
+    return openLocalEngine(resolveLakeDir(options.lake, context), options.lake !== undefined, options.cache !== false && eventCacheEnabled(context.env), context);
   }
   if (options.lake !== undefined) throw new UsageError('--lake only applies to the local engine: drop it, or use --engine local.');
+  if (options.cache === false) throw new UsageError('--no-cache only applies to the local engine: drop it, or use --engine local.');
   const clientConfig = awsClientConfig(options);
   let { workgroup, database } = options;
   if (options.stack) {
@@ -73,7 +78,7 @@ export async function openEngine(options: EngineOptions, context: CliContext): P
   return new AthenaEngine({ workGroup: workgroup, database, reuseMaxAgeMinutes: options.reuseMinutes, clientConfig });
 }
 
-async function openLocalEngine(lakeDir: string, fromOption: boolean): Promise<QueryEngine> {
+async function openLocalEngine(lakeDir: string, fromOption: boolean, cache: boolean, context: CliContext): Promise<QueryEngine> {
   if (!existsSync(lakeDir) || !statSync(lakeDir).isDirectory()) {
     const how = fromOption ? '--lake' : `${LAKE_ENV} or the default`;
     throw new InputError(
@@ -84,7 +89,9 @@ async function openLocalEngine(lakeDir: string, fromOption: boolean): Promise<Qu
     throw new InputError(`${lakeDir} is not a freshlake lake (no ${EVENTS_PREFIX} folder): point --lake at the directory that holds ${EVENTS_PREFIX}.`);
   }
   const { LocalEngine } = await loadLocalEngineModule();
-  return LocalEngine.open({ lakeDir });
+  // Cache notes (loading new files, or why the cache is not used) are progress: terminal only.
+  const onStatus = context.stderr.isTTY ? (message: string) => context.stderr.write(`${message}\n`) : undefined;
+  return LocalEngine.open({ lakeDir, cache, onStatus });
 }
 
 type LocalEngineModule = typeof import('../engines/local-engine');

@@ -4,7 +4,7 @@
  * columns of lib/schema, then the views of lib/views) and speaks Trino through lib/engines/trino-compat,
  * so a saved query runs unchanged on either engine.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   DuckDBConnection,
@@ -27,12 +27,15 @@ import {
   DuckDBTimestampNanosecondsValue,
 } from '@duckdb/node-api';
 import { InputError, QueryError, UsageError } from '../errors';
-import { EVENTS_PREFIX, PARTITION_KEY } from '../lake-layout';
+import { EVENTS_PREFIX } from '../lake-layout';
 import type { BoundParameter } from '../saved-queries';
-import { PARTITION_COLUMN, TICKET_EVENTS_TABLE, TICKET_EVENT_COLUMNS, duckDbReadJsonColumns, quoteDuckDbIdentifier } from '../schema';
 import { LAKE_VIEWS } from '../views';
 import type { QueryEngine, QueryOptions, QueryResult, ResultColumn, RowValue } from './engine';
+import { cachedTicketEventsViewSql, eventCacheEnabled, openEventCache, type EventCacheHandle, type EventCacheState } from './event-cache';
+import { lakeEventFilesGlob, sqlString, ticketEventsViewSql } from './lake-scan';
 import { TRINO_SESSION_SETTINGS, installTrinoCompat } from './trino-compat';
+
+export { lakeReadJsonSql, ticketEventsViewSql } from './lake-scan';
 
 export interface LocalEngineProps {
   /** The lake directory: holds `events/dt=YYYY-MM-DD/*.gz` (the bucket's layout). */
@@ -47,54 +50,32 @@ export interface LocalEngineProps {
    * @default 1000
    */
   readonly progressIntervalMs?: number;
+  /**
+   * Keep the lake's parsed events in `<lakeDir>/.cache/ticket_events.duckdb` and read them from
+   * there (lib/engines/event-cache): opening loads only files added (or changed) since the last
+   * open, so repeated questions do not parse the gzip'd JSON again. Results are the same either way;
+   * when the cache cannot be used (locked, read-only lake, ...) the engine reads the files directly.
+   * @default true, unless the environment sets FRESHLAKE_CACHE=0
+   */
+  readonly cache?: boolean;
+  /**
+   * Gets one-line notes about the cache: files being loaded into it, or why it is not used.
+   * @default none
+   */
+  readonly onStatus?: (message: string) => void;
 }
 
-/** The `read_json` call that reads the lake: columns from the one schema, never auto-detected. */
-export function lakeReadJsonSql(lakeDir: string): string {
-  const glob = join(resolve(lakeDir), EVENTS_PREFIX, `${PARTITION_KEY}=*`, '*.gz');
-  return [
-    `read_json(${sqlString(glob)}`,
-    `columns = ${duckDbReadJsonColumns()}`,
-    "format = 'newline_delimited'",
-    "compression = 'gzip'",
-    // dt comes from the directory name, as on Athena (partition projection); VARCHAR like the Glue
-    // partition column, instead of DuckDB's guess (DATE), so `dt = '2026-11-27'` compares strings.
-    'hive_partitioning = true',
-    `hive_types = {${sqlString(PARTITION_KEY)}: 'VARCHAR'}`,
-    // A line that is not JSON, or a value that does not fit its column, becomes NULLs instead of
-    // failing the query (Athena: ignore.malformed.json). ticket_history drops rows without a ticket id.
-    'ignore_errors = true)',
-  ].join(', ');
-}
-
-/** `CREATE VIEW ticket_events`: schema columns in table order (JSON key -> column name), then dt. */
-export function ticketEventsViewSql(lakeDir: string, hasFiles: boolean): string {
-  const partition = quoteDuckDbIdentifier(PARTITION_COLUMN.name);
-  if (!hasFiles) {
-    // read_json fails on a glob that matches nothing, so an empty lake gets an empty view with
-    // the same column names and types: queries run and return no rows.
-    const nulls = TICKET_EVENT_COLUMNS.map((c) => `CAST(NULL AS ${c.type.duckDb}) AS ${quoteDuckDbIdentifier(c.name)}`);
-    return `CREATE OR REPLACE VIEW ${TICKET_EVENTS_TABLE} AS SELECT ${nulls.join(', ')}, CAST(NULL AS VARCHAR) AS ${partition} WHERE false`;
-  }
-  const columns = TICKET_EVENT_COLUMNS.map((c) =>
-    c.jsonKey ? `${quoteDuckDbIdentifier(c.jsonKey)} AS ${quoteDuckDbIdentifier(c.name)}` : quoteDuckDbIdentifier(c.name),
-  );
-  return `CREATE OR REPLACE VIEW ${TICKET_EVENTS_TABLE} AS SELECT ${columns.join(', ')}, ${partition} FROM ${lakeReadJsonSql(lakeDir)}`;
-}
-
-/** True when the lake holds at least one day file. */
-function lakeHasEventFiles(eventsDir: string): boolean {
-  for (const entry of readdirSync(eventsDir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || !entry.name.startsWith(`${PARTITION_KEY}=`)) continue;
-    if (readdirSync(join(eventsDir, entry.name)).some((f) => f.endsWith('.gz'))) return true;
-  }
-  return false;
+/** The lake's event files (absolute paths), listed by the same glob read_json expands. */
+async function listLakeEventFiles(connection: DuckDBConnection, lakeDir: string): Promise<string[]> {
+  const reader = await connection.runAndReadAll(`SELECT file FROM glob(${sqlString(lakeEventFilesGlob(lakeDir))}) ORDER BY file`);
+  return reader.getRows().map((row) => String(row[0]));
 }
 
 export class LocalEngine implements QueryEngine {
   /**
-   * Opens the lake: checks it exists, installs the Trino compatibility layer, and creates
-   * `ticket_events` and the lake views. Files added to an empty lake later are seen only by a
+   * Opens the lake: checks it exists, installs the Trino compatibility layer, brings the event
+   * cache up to date (unless `cache: false`), and creates `ticket_events` and the lake views. The
+   * engine sees the lake's files as they were when it opened: files added later are seen by a
    * newly opened engine.
    * @throws InputError when `<lakeDir>/events` does not exist.
    */
@@ -109,17 +90,21 @@ export class LocalEngine implements QueryEngine {
     if (props.threads !== undefined) options.threads = String(props.threads);
     const instance = await DuckDBInstance.create(':memory:', options);
     const setup = await instance.connect();
+    let cache: EventCacheHandle | undefined;
     try {
       await installTrinoCompat(setup);
-      await setup.run(ticketEventsViewSql(props.lakeDir, lakeHasEventFiles(eventsDir)));
+      const files = await listLakeEventFiles(setup, props.lakeDir);
+      if (props.cache ?? eventCacheEnabled()) cache = await openEventCache(setup, props.lakeDir, files, props.onStatus);
+      await setup.run(cache?.relation ? cachedTicketEventsViewSql(cache.relation) : ticketEventsViewSql(props.lakeDir, files.length > 0));
       for (const view of LAKE_VIEWS) await setup.run(`CREATE OR REPLACE VIEW ${view.name} AS ${view.sql}`);
     } catch (error) {
+      cache?.release();
       instance.closeSync();
       throw new QueryError(`Could not open the local lake: ${firstLine(error)}`, { cause: error });
     } finally {
       setup.closeSync();
     }
-    return new LocalEngine(instance, props.progressIntervalMs ?? 1000);
+    return new LocalEngine(instance, props.progressIntervalMs ?? 1000, cache ?? { state: { mode: 'off' }, release() {} });
   }
 
   private closed = false;
@@ -127,7 +112,13 @@ export class LocalEngine implements QueryEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly progressIntervalMs: number,
+    private readonly eventCache: EventCacheHandle,
   ) {}
+
+  /** Whether queries read the event cache, and what opening did to it. */
+  get cache(): EventCacheState {
+    return this.eventCache.state;
+  }
 
   async execute(sql: string, values: readonly BoundParameter[], options: QueryOptions = {}): Promise<QueryResult> {
     if (this.closed) throw new QueryError('The local engine is closed.');
@@ -200,6 +191,7 @@ export class LocalEngine implements QueryEngine {
     if (this.closed) return;
     this.closed = true;
     this.instance.closeSync();
+    this.eventCache.release();
   }
 }
 
@@ -248,10 +240,6 @@ function queryError(error: unknown, signal?: AbortSignal): Error {
 function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n', 1)[0].trim();
-}
-
-function sqlString(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** Lower-case, Trino-like type names, as Athena reports them in result metadata. */
