@@ -10,6 +10,9 @@
  *   returns Firehose its records plus a newline must do. Target: handler >= 1/3 of the floor.
  * - Both are timed interleaved (warm-up first) and reported as the median, so machine noise hits
  *   both alike; the ratio is the figure to compare across machines, not the MB/s.
+ * - As Lambda runs it: the same pair again with the request JSON.parse and response JSON.stringify
+ *   the Lambda runtime adds, in a separate phase, so a saving that only moves work into the
+ *   response serialization shows.
  * - Bundle: esbuild with the options the stack's NodejsFunction uses (minified, cjs, runtime target).
  *
  * Run: `npm run bench -- transform`. Iterations: BENCH_ITERATIONS (default 60).
@@ -217,7 +220,7 @@ async function benchmarkThroughput(): Promise<void> {
   const [handlerMs, floorMs] = await timeInterleaved([() => handler(event), () => floor(event)]);
   const [handlerEndToEndMs, floorEndToEndMs] = await timeInterleaved([() => handlerEndToEnd(requestJson), async () => floorEndToEnd(requestJson)]);
 
-  // MB/s of event payload (decoded record bytes, 1 MB = 10^6 B): the data volume Firehose bills and buffers.
+  // MB/s of event payload (decoded record bytes, 1 MB = 10^6 B): the data volume Firehose buffers.
   const mbPerSecond = (ms: number): number => payloadBytes / 1e6 / (ms / 1e3);
   const line = (label: string, ms: number[]): string =>
     `  ${label.padEnd(8)} ${mbPerSecond(median(ms)).toFixed(0).padStart(5)} MB/s   median ${median(ms).toFixed(1).padStart(5)} ms/batch ` +
