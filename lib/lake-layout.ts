@@ -14,6 +14,12 @@ export const EVENTS_PREFIX = 'events/';
 /** Key prefix of records Firehose could not process. */
 export const ERRORS_PREFIX = 'errors/';
 
+/**
+ * Extension of every lake object. Set explicitly on the Firehose destination, used by the local
+ * lake writer, and globbed by the local engine: readers rely on it to know the files are gzip'd.
+ */
+export const LAKE_OBJECT_EXTENSION = '.gz';
+
 /** The partition column: the UTC day of the event's `time`. */
 export const PARTITION_KEY = 'dt';
 

@@ -125,6 +125,8 @@ describe('the Firehose delivery stream', () => {
   it('writes gzip files to the data bucket under the lake layout prefixes', () => {
     expect(destination.BucketARN).toEqual({ 'Fn::GetAtt': [logicalId(stack.lake.dataBucket.bucket), 'Arn'] });
     expect(destination.CompressionFormat).toBe('GZIP');
+    // The local engine globs *.gz: the extension is set, not left to Firehose's default.
+    expect(destination.FileExtension).toBe('.gz');
     expect(destination.Prefix).toBe(FIREHOSE_DATA_PREFIX);
     expect(destination.Prefix).toBe('events/dt=!{partitionKeyFromLambda:dt}/');
     expect(destination.ErrorOutputPrefix).toBe(FIREHOSE_ERROR_PREFIX);

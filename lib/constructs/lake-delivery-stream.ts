@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from './nag-findings';
-import { ERRORS_PREFIX, EVENTS_PREFIX, FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX } from '../lake-layout';
+import { ERRORS_PREFIX, EVENTS_PREFIX, FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, LAKE_OBJECT_EXTENSION } from '../lake-layout';
 
 /** Properties of a {@link LakeDeliveryStream}. */
 export interface LakeDeliveryStreamProps {
@@ -133,6 +133,7 @@ export class LakeDeliveryStream extends Construct {
         dataOutputPrefix: FIREHOSE_DATA_PREFIX,
         errorOutputPrefix: FIREHOSE_ERROR_PREFIX,
         compression: firehose.Compression.GZIP,
+        fileExtension: LAKE_OBJECT_EXTENSION,
         bufferingInterval,
         bufferingSize,
         loggingConfig: new firehose.EnableLogging(this.logGroup),

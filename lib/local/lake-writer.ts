@@ -14,6 +14,7 @@ import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
+import { LAKE_OBJECT_EXTENSION } from '../lake-layout';
 
 /**
  * zlib output chunk size: zlib works in the thread pool and calls back into JavaScript once per
@@ -41,7 +42,7 @@ const TEMP_FILE = /^\.tmp-(\d+)-/;
  * Firehose names S3 objects `<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`; local objects
  * follow the same shape so both sort by write time and never collide.
  */
-export function lakeObjectName(writtenAt: Date, extension = '.gz'): string {
+export function lakeObjectName(writtenAt: Date, extension = LAKE_OBJECT_EXTENSION): string {
   const stamp = writtenAt.toISOString().slice(0, 19).replace(/[T:]/g, '-');
   return `freshlake-local-1-${stamp}-${randomUUID()}${extension}`;
 }
