@@ -2,7 +2,9 @@
  * The embedded query engine: DuckDB (@duckdb/node-api) over a local lake with the bucket's layout
  * (`events/dt=YYYY-MM-DD/*.gz`). It exposes the same relations as Athena (`ticket_events` with the
  * columns of lib/schema, then the views of lib/views) and speaks Trino through lib/engines/trino-compat,
- * so a saved query runs unchanged on either engine.
+ * so a saved query runs unchanged on either engine. `ticket_events` reads the lake's parsed events
+ * from the incremental cache in `<lake>/.cache` (lib/engines/event-cache), or, with the cache off or
+ * unusable, the gzip'd JSON files directly (lib/engines/lake-scan): the same rows either way.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
