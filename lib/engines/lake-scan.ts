@@ -4,12 +4,12 @@
  * a cached row is exactly the row a direct read gives.
  */
 import { join, resolve } from 'node:path';
-import { EVENTS_PREFIX, PARTITION_KEY } from '../lake-layout';
+import { EVENTS_PREFIX, LAKE_OBJECT_EXTENSION, PARTITION_KEY } from '../lake-layout';
 import { PARTITION_COLUMN, TICKET_EVENTS_TABLE, TICKET_EVENT_COLUMNS, duckDbReadJsonColumns, quoteDuckDbIdentifier } from '../schema';
 
 /** The glob of every event file of the lake: `<lake>/events/dt=<day>/<name>.gz` (the bucket's layout). */
 export function lakeEventFilesGlob(lakeDir: string): string {
-  return join(resolve(lakeDir), EVENTS_PREFIX, `${PARTITION_KEY}=*`, '*.gz');
+  return join(resolve(lakeDir), EVENTS_PREFIX, `${PARTITION_KEY}=*`, `*${LAKE_OBJECT_EXTENSION}`);
 }
 
 /** The read_json named arguments, after the file argument. Part of the event cache's version. */
