@@ -16,11 +16,17 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { awsCallError } from '../aws-errors';
 import { RemoteError } from '../errors';
-import type { Readable } from 'node:stream';
-import { ticketEventPattern } from '../event-pattern';
-import { compileEventPattern } from './event-pattern-matcher';
-import { inputSources, type InputFormat, type RecordLocation } from './input-reader';
-import { MAX_LISTED_REJECTIONS, scanInputs, type EventDestination, type MalformedReason, type RejectedRecord, type ScanCounts, type ScanResult } from './ingest';
+import type { InputFormat, RecordLocation } from './input-reader';
+import {
+  prepareScan,
+  scanInputs,
+  type EventDestination,
+  type MalformedReason,
+  type RejectedRecord,
+  type ScanCounts,
+  type ScanInputOptions,
+  type ScanResult,
+} from './ingest';
 
 /** PutRecordBatch: at most 500 records per call. */
 export const MAX_RECORDS_PER_BATCH = 500;
@@ -268,17 +274,11 @@ export class FirehoseDestination implements EventDestination {
   }
 }
 
-export interface SendToFirehoseOptions extends Omit<FirehoseSenderProps, 'failedOutputPath'> {
-  readonly inputs: readonly string[];
-  readonly cwd?: string;
+export interface SendToFirehoseOptions extends Omit<FirehoseSenderProps, 'failedOutputPath'>, ScanInputOptions {
   /** Records that could not be delivered go here (created only if needed). */
   readonly failedOutputPath: string;
-  /** AWS account condition of the event pattern. @default none */
-  readonly account?: string;
-  readonly detailTypes?: readonly string[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ScanCounts & { readonly sent: number; readonly elapsedMs: number }) => void;
-  readonly stdin?: () => Readable;
 }
 
 /** What a send to Firehose did. */
@@ -310,10 +310,8 @@ export interface FirehoseSendSummary {
  */
 export async function sendToFirehose(options: SendToFirehoseOptions): Promise<FirehoseSendSummary> {
   const started = Date.now();
-  const sources = await inputSources(options.inputs, options.cwd ?? process.cwd(), options.stdin ?? (() => process.stdin));
-  const match = compileEventPattern(ticketEventPattern({ account: options.account, detailTypes: options.detailTypes }));
+  const { sources, match, rejected, listRejected } = await prepareScan(options);
   const destination = new FirehoseDestination(options);
-  const malformedRecords: RejectedRecord[] = [];
   let scan: ScanResult;
   try {
     scan = await scanInputs({
@@ -321,9 +319,7 @@ export async function sendToFirehose(options: SendToFirehoseOptions): Promise<Fi
       match,
       destination,
       signal: options.signal,
-      onRejected: (record) => {
-        if (malformedRecords.length < MAX_LISTED_REJECTIONS) malformedRecords.push(record);
-      },
+      onRejected: listRejected,
       onProgress: options.onProgress
         ? (counts) => options.onProgress!({ ...counts, sent: destination.counts.sent, elapsedMs: Date.now() - started })
         : undefined,
@@ -340,7 +336,7 @@ export async function sendToFirehose(options: SendToFirehoseOptions): Promise<Fi
     matched: scan.counts.matched,
     notMatched: scan.counts.notMatched,
     malformed: scan.counts.malformed,
-    malformedRecords,
+    malformedRecords: rejected,
     sent: sent.sent,
     failed: sent.failed,
     tooLarge: sent.tooLarge,

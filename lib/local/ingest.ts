@@ -86,6 +86,48 @@ export interface ScanResult {
   readonly aborted: boolean;
 }
 
+/** Where the records come from and which of them are events: the options ingest and send share. */
+export interface ScanInputOptions {
+  /** Files, directories, or `-` for standard input. */
+  readonly inputs: readonly string[];
+  /** Relative input paths resolve against this. @default process.cwd() */
+  readonly cwd?: string;
+  /**
+   * AWS account condition of the event pattern, as the deployed rule has.
+   * @default none (events delivered to any account match)
+   */
+  readonly account?: string;
+  /** Freshdesk events to match. @default onTicketCreate, onTicketUpdate */
+  readonly detailTypes?: readonly string[];
+  /** Standard input, for `-`. @default process.stdin */
+  readonly stdin?: () => Readable;
+}
+
+/** What every scan starts from. */
+export interface ScanSetup {
+  readonly sources: readonly InputSource[];
+  /** The rule's event pattern (the one the CDK rule deploys), compiled. */
+  readonly match: EventPredicate;
+  /** The first MAX_LISTED_REJECTIONS rejected records, for the summary. */
+  readonly rejected: readonly RejectedRecord[];
+  /** Lists a rejected record while there is room (all of them are counted elsewhere). */
+  readonly listRejected: (record: RejectedRecord) => void;
+}
+
+/**
+ * Expands the inputs into sources and compiles the rule's event pattern.
+ * @throws InputError for a path that does not exist
+ */
+export async function prepareScan(options: ScanInputOptions): Promise<ScanSetup> {
+  const sources = await inputSources(options.inputs, options.cwd ?? process.cwd(), options.stdin ?? (() => process.stdin));
+  const match = compileEventPattern(ticketEventPattern({ account: options.account, detailTypes: options.detailTypes }));
+  const rejected: RejectedRecord[] = [];
+  const listRejected = (record: RejectedRecord) => {
+    if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push(record);
+  };
+  return { sources, match, rejected, listRejected };
+}
+
 /** Node 20's JSON.parse messages quote the input; keep only the position for reports. */
 function parseErrorDetail(error: unknown): string {
   const position = /position (\d+)/.exec(String((error as Error).message));
@@ -373,20 +415,9 @@ export class LakeDestination implements EventDestination {
   }
 }
 
-export interface IngestOptions {
-  /** Files, directories, or `-` for standard input. */
-  readonly inputs: readonly string[];
-  /** Relative input paths resolve against this. @default process.cwd() */
-  readonly cwd?: string;
+export interface IngestOptions extends ScanInputOptions {
   /** The lake directory. */
   readonly lakeDir: string;
-  /**
-   * AWS account condition of the event pattern, as the deployed rule has.
-   * @default none (events delivered to any account match)
-   */
-  readonly account?: string;
-  /** Freshdesk events to match. @default onTicketCreate, onTicketUpdate */
-  readonly detailTypes?: readonly string[];
   readonly bufferSizeBytes?: number;
   readonly bufferIntervalMs?: number;
   readonly maxBufferedBytes?: number;
@@ -395,8 +426,6 @@ export interface IngestOptions {
   readonly transform?: FirehoseTransform;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: IngestProgress) => void;
-  /** Standard input, for `-`. @default process.stdin */
-  readonly stdin?: () => Readable;
   /** Clock. @default Date.now */
   readonly now?: () => number;
 }
@@ -442,12 +471,7 @@ export interface IngestSummary {
  */
 export async function ingestToLake(options: IngestOptions): Promise<IngestSummary> {
   const started = Date.now();
-  const sources = await inputSources(options.inputs, options.cwd ?? process.cwd(), options.stdin ?? (() => process.stdin));
-  const match = compileEventPattern(ticketEventPattern({ account: options.account, detailTypes: options.detailTypes }));
-  const rejectedRecords: RejectedRecord[] = [];
-  const listRejected = (record: RejectedRecord) => {
-    if (rejectedRecords.length < MAX_LISTED_REJECTIONS) rejectedRecords.push(record);
-  };
+  const { sources, match, rejected, listRejected } = await prepareScan(options);
   const destination = new LakeDestination({
     lakeDir: options.lakeDir,
     bufferSizeBytes: options.bufferSizeBytes,
@@ -490,7 +514,7 @@ export async function ingestToLake(options: IngestOptions): Promise<IngestSummar
       processingFailed: lake.processingFailed,
       total: counts.malformed + lake.processingFailed,
       locations: [...destination.errorPrefixes].sort(),
-      records: rejectedRecords,
+      records: rejected,
     },
     days: [...destination.days].sort(),
     objectsWritten: lake.eventObjects + lake.errorObjects,

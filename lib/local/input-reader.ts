@@ -49,34 +49,73 @@ function isWhitespace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === LF || b === CR;
 }
 
+/**
+ * The record that spans chunks: its parts, kept until the chunk where it ends, or only its length
+ * once it is longer than MAX_RECORD_BYTES (the bytes are dropped, memory stays bounded).
+ * Records that lie inside one chunk never come here: they go to the sink as byte ranges of the
+ * chunk, without a copy or an allocation.
+ */
+class SpanningRecord {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+  private skipping = false;
+  private skippedBytes = 0;
+
+  /** True while a record is carried over from an earlier chunk (kept or skipped). */
+  get active(): boolean {
+    return this.parts.length > 0 || this.skipping;
+  }
+
+  /** Adds a part that does not end the record. */
+  append(part: Buffer): void {
+    if (this.skipping) {
+      this.skippedBytes += part.length;
+      return;
+    }
+    this.parts.push(part);
+    this.bytes += part.length;
+    if (this.bytes > MAX_RECORD_BYTES) {
+      this.skipping = true;
+      this.skippedBytes = this.bytes;
+      this.parts = [];
+      this.bytes = 0;
+    }
+  }
+
+  /**
+   * Ends the record with bytes [0, end) of `chunk` (none at the end of the input) and starts over.
+   * @returns the whole record, or its length in bytes if it was too long to keep
+   */
+  finish(chunk?: Buffer, end = 0): Buffer | number {
+    let record: Buffer | number;
+    if (this.skipping) {
+      record = this.skippedBytes + end;
+    } else {
+      if (chunk && end > 0) this.parts.push(chunk.subarray(0, end));
+      record = Buffer.concat(this.parts, this.bytes + end);
+    }
+    this.parts = [];
+    this.bytes = 0;
+    this.skipping = false;
+    this.skippedBytes = 0;
+    return record;
+  }
+}
+
 /** Splits a byte stream into lines; blank lines are skipped; a trailing `\r` is dropped (CRLF files). */
 export class JsonLinesSplitter {
-  private carry: Buffer[] = [];
-  private carryBytes = 0;
-  private skippingOversized = false;
-  private oversizedBytes = 0;
+  private readonly spanning = new SpanningRecord();
   private line = 1;
 
   push(chunk: Buffer, sink: RecordSink): void {
     let start = 0;
     let newline = chunk.indexOf(LF);
-    if (this.carry.length > 0 || this.skippingOversized) {
+    if (this.spanning.active) {
       if (newline === -1) {
-        this.appendCarry(chunk);
+        this.spanning.append(chunk);
         return;
       }
-      if (this.skippingOversized) {
-        sink.oversized(this.line, this.oversizedBytes + newline);
-        this.skippingOversized = false;
-        this.oversizedBytes = 0;
-        this.line++;
-      } else {
-        this.carry.push(chunk.subarray(0, newline));
-        const joined = Buffer.concat(this.carry, this.carryBytes + newline);
-        this.carry = [];
-        this.carryBytes = 0;
-        this.emit(joined, 0, joined.length, sink);
-      }
+      this.emitSpanning(this.spanning.finish(chunk, newline), sink);
       start = newline + 1;
       newline = chunk.indexOf(LF, start);
     }
@@ -85,34 +124,17 @@ export class JsonLinesSplitter {
       start = newline + 1;
       newline = chunk.indexOf(LF, start);
     }
-    if (start < chunk.length) this.appendCarry(chunk.subarray(start));
+    if (start < chunk.length) this.spanning.append(chunk.subarray(start));
   }
 
   /** The last line may lack a newline. */
   end(sink: RecordSink): void {
-    if (this.skippingOversized) {
-      sink.oversized(this.line, this.oversizedBytes);
-    } else if (this.carry.length > 0) {
-      const joined = Buffer.concat(this.carry, this.carryBytes);
-      this.emit(joined, 0, joined.length, sink);
-    }
-    this.carry = [];
-    this.carryBytes = 0;
+    if (this.spanning.active) this.emitSpanning(this.spanning.finish(), sink);
   }
 
-  private appendCarry(part: Buffer): void {
-    if (this.skippingOversized) {
-      this.oversizedBytes += part.length;
-      return;
-    }
-    this.carry.push(part);
-    this.carryBytes += part.length;
-    if (this.carryBytes > MAX_RECORD_BYTES) {
-      this.skippingOversized = true;
-      this.oversizedBytes = this.carryBytes;
-      this.carry = [];
-      this.carryBytes = 0;
-    }
+  private emitSpanning(record: Buffer | number, sink: RecordSink): void {
+    if (typeof record === 'number') sink.oversized(this.line++, record);
+    else this.emit(record, 0, record.length, sink);
   }
 
   private emit(buf: Buffer, start: number, end: number, sink: RecordSink): void {
@@ -144,10 +166,7 @@ export class JsonArraySplitter {
   private escaped = false;
   private line = 1;
   private elementLine = 1;
-  private carry: Buffer[] = [];
-  private carryBytes = 0;
-  private skippingOversized = false;
-  private oversizedBytes = 0;
+  private readonly spanning = new SpanningRecord();
 
   push(chunk: Buffer, sink: RecordSink): void {
     let elementStart = this.state === ArrayState.InElement ? 0 : -1;
@@ -208,51 +227,22 @@ export class JsonArraySplitter {
       }
       if (b === LF) this.line++;
     }
-    if (this.state === ArrayState.InElement && elementStart !== -1) this.appendCarry(chunk.subarray(elementStart));
+    if (this.state === ArrayState.InElement && elementStart !== -1) this.spanning.append(chunk.subarray(elementStart));
   }
 
   end(sink: RecordSink): void {
-    if (this.state === ArrayState.InElement) {
-      // Unterminated array: hand over what there is; JSON.parse reports it if it is incomplete.
-      if (this.skippingOversized) sink.oversized(this.elementLine, this.oversizedBytes);
-      else if (this.carryBytes > 0) {
-        const joined = Buffer.concat(this.carry, this.carryBytes);
-        this.emitTrimmed(joined, 0, joined.length, sink);
-      }
-    }
-    this.carry = [];
-    this.carryBytes = 0;
-  }
-
-  private appendCarry(part: Buffer): void {
-    if (this.skippingOversized) {
-      this.oversizedBytes += part.length;
-      return;
-    }
-    this.carry.push(part);
-    this.carryBytes += part.length;
-    if (this.carryBytes > MAX_RECORD_BYTES) {
-      this.skippingOversized = true;
-      this.oversizedBytes = this.carryBytes;
-      this.carry = [];
-      this.carryBytes = 0;
-    }
+    // Unterminated array: hand over what there is; JSON.parse reports it if it is incomplete.
+    if (this.state === ArrayState.InElement && this.spanning.active) this.emitSpanning(this.spanning.finish(), sink);
   }
 
   private endElement(chunk: Buffer, start: number, end: number, sink: RecordSink): void {
-    if (this.skippingOversized) {
-      sink.oversized(this.elementLine, this.oversizedBytes + end);
-      this.skippingOversized = false;
-      this.oversizedBytes = 0;
-    } else if (this.carryBytes > 0) {
-      this.carry.push(chunk.subarray(0, end));
-      const joined = Buffer.concat(this.carry, this.carryBytes + end);
-      this.emitTrimmed(joined, 0, joined.length, sink);
-    } else {
-      this.emitTrimmed(chunk, start, end, sink);
-    }
-    this.carry = [];
-    this.carryBytes = 0;
+    if (this.spanning.active) this.emitSpanning(this.spanning.finish(chunk, end), sink);
+    else this.emitTrimmed(chunk, start, end, sink);
+  }
+
+  private emitSpanning(record: Buffer | number, sink: RecordSink): void {
+    if (typeof record === 'number') sink.oversized(this.elementLine, record);
+    else this.emitTrimmed(record, 0, record.length, sink);
   }
 
   private emitTrimmed(buf: Buffer, start: number, end: number, sink: RecordSink): void {
