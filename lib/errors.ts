@@ -3,8 +3,8 @@
  * is wrong and what to do, and an exit code scripts can rely on.
  */
 
-/** Exit codes of the freshlake CLI. */
-export const EXIT_OK = 0;
+/** Exit codes of the freshlake CLI (0 is success). */
+
 /** A query or remote operation failed, or a check found drift. */
 export const EXIT_FAILURE = 1;
 /** The command line or the input is wrong: fix the invocation. */

@@ -11,16 +11,11 @@ import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify';
 import type { ResultColumn, RowValue } from '../engines/engine';
-import { InputError, UsageError } from '../errors';
+import { InputError } from '../errors';
 import type { CliContext, CliOutputStream } from './context';
 
 export const OUTPUT_FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-export function parseOutputFormat(text: string): OutputFormat {
-  if ((OUTPUT_FORMATS as readonly string[]).includes(text)) return text as OutputFormat;
-  throw new UsageError(`Unknown --format "${text}": use one of ${OUTPUT_FORMATS.join(', ')}.`);
-}
 
 /** Where results go: stdout, or a file that is complete once close() resolves. */
 export interface OutputDestination {

@@ -16,7 +16,7 @@
  * resolution, reopens) from its own state, independently of the events, so end-to-end tests can
  * check the lake's answers against it.
  */
-import { DONE_STATUSES, TICKET_STATUS } from '../freshdesk-codes';
+import { BACKLOG_STATUSES, DONE_STATUSES, TICKET_STATUS } from '../freshdesk-codes';
 import { isDay, utcDay } from '../lake-layout';
 import { SeededRandom } from './seeded-random';
 import {
@@ -402,7 +402,7 @@ function simulateTicket(context: RunContext, id: number, createdAt: number): { e
     if (changes) {
       const when = { updatedAtMs: state.updatedAt * 1000, eventTimeMs: timeSeconds * 1000 };
       const [oldStatus, newStatus] = (changes.status as [number, number] | undefined) ?? [];
-      if (oldStatus !== undefined && DONE_STATUSES.includes(oldStatus) && (newStatus === 2 || newStatus === 3)) reopens.push(when);
+      if (oldStatus !== undefined && newStatus !== undefined && DONE_STATUSES.includes(oldStatus) && BACKLOG_STATUSES.includes(newStatus)) reopens.push(when);
       if (changes.is_escalated) escalations.push({ ...when, kind: 'resolution-sla' });
       if (changes.fr_escalated) escalations.push({ ...when, kind: 'first-response-sla' });
       const [oldPriority, newPriority] = (changes.priority as [number, number] | undefined) ?? [];
@@ -431,7 +431,7 @@ function simulateTicket(context: RunContext, id: number, createdAt: number): { e
 
   const setStatus = (status: number, changes: Changes = {}): Changes => {
     const old = state.status;
-    if (DONE_STATUSES.includes(old) && (status === 2 || status === 3)) reopenCount++;
+    if (DONE_STATUSES.includes(old) && BACKLOG_STATUSES.includes(status)) reopenCount++;
     state.status = status;
     changes.status = [old, status];
     changes.status_details = [

@@ -415,19 +415,10 @@ export class LakeDestination implements EventDestination {
   }
 }
 
-export interface IngestOptions extends ScanInputOptions {
-  /** The lake directory. */
-  readonly lakeDir: string;
-  readonly bufferSizeBytes?: number;
-  readonly bufferIntervalMs?: number;
-  readonly maxBufferedBytes?: number;
-  readonly compressionLevel?: number;
-  readonly transformBatchBytes?: number;
-  readonly transform?: FirehoseTransform;
+/** Ingest options: what to read, plus the lake destination's buffering, gzip and transform settings. */
+export interface IngestOptions extends ScanInputOptions, Omit<LakeDestinationProps, 'onObjectWritten' | 'onProcessingFailed'> {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: IngestProgress) => void;
-  /** Clock. @default Date.now */
-  readonly now?: () => number;
 }
 
 export interface IngestProgress extends ScanCounts {
