@@ -75,7 +75,23 @@ const INT = ColumnType.INT;
 const BOOL = ColumnType.BOOLEAN;
 const field = (name: string, type: ColumnType): StructField => ({ name, type });
 
-/** `detail.ticket`, as documented for Freshdesk partner events. */
+/**
+ * `detail.ticket.stats`, as `GET /api/v2/tickets?include=stats` returns it: when the ticket was
+ * first responded to, resolved, closed, reopened, ... Only API snapshots carry it; it is what answers
+ * transition questions for tickets whose events the lake never saw.
+ */
+export const TICKET_STATS_FIELDS: readonly StructField[] = [
+  'agent_responded_at',
+  'requester_responded_at',
+  'first_responded_at',
+  'status_updated_at',
+  'reopened_at',
+  'resolved_at',
+  'closed_at',
+  'pending_since',
+].map((name) => field(name, S));
+
+/** `detail.ticket`, as documented for Freshdesk partner events, plus the API snapshot's stats and deleted. */
 export const TICKET_FIELDS: readonly StructField[] = [
   field('subject', S),
   field('description', S),
@@ -112,6 +128,10 @@ export const TICKET_FIELDS: readonly StructField[] = [
   field('attachments', ColumnType.array(S)),
   // A JSON-encoded string or an object of cf_* keys: string keeps either; read with json_extract_scalar.
   field('custom_fields', S),
+  // API ticket snapshots (lib/ticket-snapshot.ts): `include=stats` timestamps, ISO-8601 UTC or null.
+  field('stats', ColumnType.struct(TICKET_STATS_FIELDS)),
+  // API ticket snapshots: true for a ticket listed with filter=deleted (events never carry it).
+  field('deleted', BOOL),
   field(
     'changes',
     // Each change is [old, new]. Keys not listed here (and there are others) are ignored.
