@@ -203,8 +203,13 @@ describe('transform handler properties', () => {
         .tuple(jsonObject, fc.integer({ min: FIREHOSE_MAX_RECORD_BYTES - 4_096, max: FIREHOSE_MAX_RECORD_BYTES - 1_024 }), fc.constantFrom('a', 'é', '\n', '"'))
         .map(([json, size, filler]) => {
           // A big description before the generated members: valid unless the filler breaks the string.
-          const padding = filler.repeat(Math.floor(size / Buffer.byteLength(filler)));
-          return utf8(`{"description":"${padding}"${json === '{}' ? '' : ','}${json.trimStart().slice(1)}`);
+          // The padding fills what the members leave of `size`, so the record never exceeds it
+          // (the members alone can be kilobytes long).
+          const members = json.trimStart().slice(1);
+          const separator = members.trimStart().startsWith('}') ? '' : ',';
+          const frame = Buffer.byteLength(`{"description":""${separator}${members}`);
+          const padding = filler.repeat(Math.max(0, Math.floor((size - frame) / Buffer.byteLength(filler))));
+          return utf8(`{"description":"${padding}"${separator}${members}`);
         }),
     );
     await fc.assert(
