@@ -101,6 +101,20 @@ const CASES: readonly ConformanceCase[] = [
   { shim: 'element_at', sql: 'SELECT element_at(ARRAY[10, 20, 30], 1)', trino: 10, why: '1-based' },
   { shim: 'element_at', sql: 'SELECT element_at(ARRAY[10, 20, 30], -1)', trino: 30, why: 'negative counts from the end' },
   { shim: 'element_at', sql: 'SELECT element_at(ARRAY[10, 20, 30], 4)', trino: null, why: 'past the end is NULL (array[4] would fail)' },
+  // sequence: inclusive at both ends; dates step by an interval (elements cast to date, as the shim's rule says).
+  { shim: 'sequence', sql: 'SELECT cardinality(sequence(1, 5))', trino: 5, why: '1, 2, 3, 4, 5: stop is included' },
+  {
+    shim: 'sequence',
+    sql: "SELECT max(CAST(d AS date)) FROM UNNEST(sequence(DATE '2026-11-24', DATE '2026-11-27', INTERVAL '1' DAY)) AS t(d)",
+    trino: '2026-11-27',
+    why: 'the last day is the stop day',
+  },
+  {
+    shim: 'sequence',
+    sql: "SELECT count(*) FROM (SELECT DATE '2026-02-27' AS a) b CROSS JOIN UNNEST(sequence(b.a, DATE '2026-03-02', INTERVAL '1' DAY)) AS t(d)",
+    trino: 4,
+    why: '27 and 28 February, 1 and 2 March (2026 is no leap year), unnested next to a column of the row',
+  },
 ];
 
 let lakeDir: string;

@@ -121,6 +121,15 @@ export const TRINO_SHIMS: readonly TrinoShim[] = [
       'where array[i] fails the query. DuckDB 1.5 has no element_at for lists; list_extract has these semantics.',
     overloads: ['(a, i) AS list_extract(a, i)'],
   },
+  {
+    name: 'sequence',
+    trinoRule:
+      'sequence(start, stop[, step]) is the array from start to stop INCLUSIVE (integers, or dates/timestamps with an ' +
+      "INTERVAL step), at most 10,000 elements on Trino. DuckDB calls it generate_series (also inclusive; its range " +
+      'excludes stop). For dates DuckDB gives timestamps where Trino gives dates: cast each element to date ' +
+      "(CROSS JOIN UNNEST(sequence(a, b, INTERVAL '1' DAY)) AS t(d) ... CAST(d AS date)).",
+    overloads: ['(a, b) AS generate_series(a, b)', '(a, b, s) AS generate_series(a, b, s)'],
+  },
 ];
 
 /** `CREATE OR REPLACE MACRO` statement of one shim. */
