@@ -23,8 +23,10 @@ fc.configureGlobal({
 
 const watchdogSource = `
 const { workerData } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
 setTimeout(() => {
-  process.stderr.write('freshlake tests: ' + workerData.file + ' ran longer than ' + workerData.limitMs / 1000 + ' s; killing it (a hang).\\n');
+  // writeSync: a worker's process.stderr is relayed by the main thread, which is the one blocked.
+  writeSync(2, 'freshlake tests: ' + workerData.file + ' ran longer than ' + workerData.limitMs / 1000 + ' s; killing it (a hang).\\n');
   process.kill(workerData.pid, 'SIGKILL');
 }, workerData.limitMs);
 `;
