@@ -175,7 +175,8 @@ describe('the saved queries in queries/', () => {
     expect(sql).toMatch(/\b(ticket_events|ticket_history|tickets_latest)\b/);
   });
 
-  it.each(queries.filter((q) => q.parameters.some((p) => p.type === 'date')).map((q) => [q.name, q]))(
+  // A question about the state at some day (the daily backlog) needs every earlier event: it must say so instead.
+  it.each(queries.filter((q) => q.parameters.some((p) => p.type === 'date') && !/Reads every partition/.test(q.description)).map((q) => [q.name, q]))(
     '%s bounds dt so partitions are pruned',
     (_name, q) => {
       expect(withoutComments((q as SavedQuery).sql)).toMatch(/\bdt\s*(>=|=|BETWEEN)\s*:\w+/);

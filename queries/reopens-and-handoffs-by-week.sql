@@ -1,0 +1,83 @@
+-- name: reopens-and-handoffs-by-week
+-- description: Reopens, hand-offs and time unassigned per UTC week of creation (weeks start on Monday), for tickets created between two UTC days. Reopen: a change from Resolved or Closed to any unresolved status; reopen rate = reopened tickets / tickets resolved at least once. Reassignment (hand-off): the responder changing from one agent to another; group transfer: group_id changing. The state before an update comes from its changes (status, responder_id), else from the ticket's previous event. Time unassigned: hours from creation to the first event with a responder (p50, p90 over the tickets assigned so far; never-assigned tickets are counted apart). Spam tickets are left out. Reads only the partitions from the first day on.
+-- param: from date = today-30 | First UTC creation day
+-- param: to date = today | Last UTC creation day (inclusive)
+WITH events_since_from AS (
+  -- Every event of a ticket created on or after :from is dated :from or later.
+  SELECT
+    h.ticket_id, h.event_id, h.event_time, h.created_at, h.updated_at, h.status, h.responder_id, h.group_id, h.spam,
+    h.previous_status, h.previous_responder_id,
+    row_number() OVER (
+      PARTITION BY ticket_id
+      ORDER BY updated_at DESC NULLS LAST, event_time DESC NULLS LAST, event_id DESC
+    ) AS recency,
+    lag(status) OVER (
+      PARTITION BY ticket_id
+      ORDER BY updated_at ASC NULLS FIRST, event_time ASC NULLS FIRST, event_id ASC
+    ) AS status_of_previous_event,
+    lag(responder_id) OVER (
+      PARTITION BY ticket_id
+      ORDER BY updated_at ASC NULLS FIRST, event_time ASC NULLS FIRST, event_id ASC
+    ) AS responder_of_previous_event,
+    lag(group_id) OVER (
+      PARTITION BY ticket_id
+      ORDER BY updated_at ASC NULLS FIRST, event_time ASC NULLS FIRST, event_id ASC
+    ) AS group_of_previous_event
+  FROM ticket_history h
+  WHERE dt >= :from
+),
+per_ticket AS (
+  SELECT
+    ticket_id,
+    max(CASE WHEN recency = 1 THEN created_at END) AS created_at,
+    coalesce(max(CASE WHEN recency = 1 AND spam THEN 1 ELSE 0 END), 0) = 1 AS spam,
+    count_if(status IN (4, 5)) > 0 AS resolved,
+    count_if(status NOT IN (4, 5) AND coalesce(previous_status, status_of_previous_event) IN (4, 5)) AS reopens,
+    count_if(
+      responder_id IS NOT NULL
+      AND coalesce(previous_responder_id, responder_of_previous_event) IS NOT NULL
+      AND responder_id <> coalesce(previous_responder_id, responder_of_previous_event)
+    ) AS reassignments,
+    count_if(group_id <> group_of_previous_event) AS group_transfers,
+    min(CASE WHEN responder_id IS NOT NULL THEN coalesce(updated_at, event_time) END) AS assigned_at
+  FROM events_since_from
+  GROUP BY ticket_id
+),
+created_in_range AS (
+  SELECT
+    CAST(date_trunc('week', created_at) AS date) AS week,
+    resolved,
+    reopens,
+    reassignments,
+    group_transfers,
+    -- Seconds, then hours as a double: integer division truncates on Trino and not on DuckDB.
+    CAST(date_diff('second', created_at, assigned_at) AS double) / 3600 AS hours_unassigned
+  FROM per_ticket
+  WHERE CAST(created_at AS date) BETWEEN CAST(:from AS date) AND CAST(:to AS date)
+    AND spam = false
+),
+ranked AS (
+  SELECT
+    c.*,
+    row_number() OVER (PARTITION BY week ORDER BY hours_unassigned ASC NULLS LAST) AS unassigned_rank,
+    count(hours_unassigned) OVER (PARTITION BY week) AS assigned
+  FROM created_in_range c
+)
+SELECT
+  week,
+  count(*) AS tickets,
+  count_if(resolved) AS resolved_tickets,
+  count_if(reopens > 0) AS reopened_tickets,
+  sum(reopens) AS reopens,
+  -- Reopened tickets over resolved ones, as the mean of a 0/1 flag over the resolved tickets.
+  round(avg(CASE WHEN resolved THEN CASE WHEN reopens > 0 THEN CAST(1 AS double) ELSE CAST(0 AS double) END END), 4) AS reopen_rate,
+  sum(reassignments) AS reassignments,
+  count_if(reassignments > 0) AS reassigned_tickets,
+  sum(group_transfers) AS group_transfers,
+  count(*) - max(assigned) AS never_assigned,
+  -- Nearest rank: the smallest value with at least p of the values at or below it (integer maths).
+  round(min(CASE WHEN hours_unassigned IS NOT NULL AND unassigned_rank * 100 >= 50 * assigned THEN hours_unassigned END), 2) AS p50_hours_unassigned,
+  round(min(CASE WHEN hours_unassigned IS NOT NULL AND unassigned_rank * 100 >= 90 * assigned THEN hours_unassigned END), 2) AS p90_hours_unassigned
+FROM ranked
+GROUP BY week
+ORDER BY week
