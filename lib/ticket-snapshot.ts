@@ -5,8 +5,8 @@
  *
  * - `time` is the ticket's `updated_at`: the snapshot lands in that day's partition, and the latest
  *   state (greatest updated_at) is whichever is newer, event or snapshot.
- * - `id` is derived from ticket id + `updated_at`: syncing the same version again writes the same id,
- *   which the views' dedupe removes, so re-syncing never duplicates.
+ * - `id` is derived from ticket id + `updated_at` (+ a spam/deleted mark): syncing the same version
+ *   again writes the same id, which the views' dedupe removes, so re-syncing never duplicates.
  * - `detail.ticket` is the API ticket, with `stats` and `deleted` (lib/schema.ts). `detail.requester`
  *   carries the requester's id only: a sync never copies contact details into the lake.
  *
@@ -80,9 +80,14 @@ const DROPPED_TICKET_KEYS: ReadonlySet<string> = new Set(['requester']);
 /** Second-precision ISO-8601 UTC as the API writes it, with an optional fraction or offset. */
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-/** The snapshot's event id: the same ticket version always gets the same id. */
-export function ticketSnapshotId(ticketId: number, updatedAt: string): string {
-  return `snapshot-${ticketId}-${updatedAt}`;
+/**
+ * The snapshot's event id: the same ticket version always gets the same id. A spam or deleted
+ * version gets a suffix, so that if marking or deleting a ticket left its updated_at unchanged, the
+ * two versions are still two rows (the views deduplicate by id) and the latest state, which orders
+ * ties by event id, ends with the spam/deleted one ("...-deleted" sorts after "...").
+ */
+export function ticketSnapshotId(ticketId: number, updatedAt: string, flags: { readonly spam?: boolean; readonly deleted?: boolean } = {}): string {
+  return `snapshot-${ticketId}-${updatedAt}${flags.spam === true ? '-spam' : ''}${flags.deleted === true ? '-deleted' : ''}`;
 }
 
 /** True for a record built by ticketSnapshotRecord (or any record of that detail-type). */
@@ -113,7 +118,7 @@ export function ticketSnapshotRecord(apiTicket: FreshdeskApiTicket, options: Tic
   const requesterId = apiTicket.requester_id;
   return {
     version: '0',
-    id: ticketSnapshotId(id, updatedAt),
+    id: ticketSnapshotId(id, updatedAt, { spam: apiTicket.spam, deleted: apiTicket.deleted }),
     'detail-type': TICKET_SNAPSHOT_DETAIL_TYPE,
     source: options.source,
     account: options.account ?? '',

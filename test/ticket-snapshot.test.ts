@@ -63,6 +63,15 @@ describe('ticketSnapshotRecord', () => {
     expect(ticketSnapshotRecord({ ...API_TICKET, id: 4712 }, { source: SOURCE }).id).not.toBe(first.id);
   });
 
+  it('gives a spam or deleted version its own id, sorting after the plain version of the same updated_at', () => {
+    const plain = ticketSnapshotRecord(API_TICKET, { source: SOURCE }).id;
+    const spam = ticketSnapshotRecord({ ...API_TICKET, spam: true }, { source: SOURCE }).id;
+    const deleted = ticketSnapshotRecord({ ...API_TICKET, deleted: true }, { source: SOURCE }).id;
+    expect(spam).toBe('snapshot-4711-2026-11-28T10:15:00Z-spam');
+    expect(deleted).toBe('snapshot-4711-2026-11-28T10:15:00Z-deleted');
+    expect([deleted, spam, plain].sort()).toEqual([plain, deleted, spam]);
+  });
+
   it('keeps no contact data: the included requester is dropped, only its id stays', () => {
     const record = ticketSnapshotRecord(API_TICKET, { source: SOURCE });
     const text = JSON.stringify(record);

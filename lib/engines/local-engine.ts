@@ -34,6 +34,7 @@ import type { BoundParameter } from '../saved-queries';
 import { LAKE_VIEWS } from '../views';
 import type { QueryEngine, QueryOptions, QueryResult, ResultColumn, RowValue } from './engine';
 import { cachedTicketEventsViewSql, eventCacheEnabled, openEventCache, type EventCacheHandle, type EventCacheState } from './event-cache';
+import { LOCAL_DIMENSION_RELATIONS, dimensionFilesGlob, dimensionViewSql } from './dimension-scan';
 import { lakeEventFilesGlob, sqlString, ticketEventsViewSql } from './lake-scan';
 import { TRINO_SESSION_SETTINGS, installTrinoCompat } from './trino-compat';
 
@@ -98,6 +99,11 @@ export class LocalEngine implements QueryEngine {
       const files = await listLakeEventFiles(setup, props.lakeDir);
       if (props.cache ?? eventCacheEnabled()) cache = await openEventCache(setup, props.lakeDir, files, props.onStatus);
       await setup.run(cache?.relation ? cachedTicketEventsViewSql(cache.relation) : ticketEventsViewSql(props.lakeDir, files.length > 0));
+      // Dimension relations first: the lake views join them (empty ones when nothing is synced).
+      for (const name of LOCAL_DIMENSION_RELATIONS) {
+        const snapshots = await setup.runAndReadAll(`SELECT count(*) FROM glob(${sqlString(dimensionFilesGlob(props.lakeDir, name))})`);
+        await setup.run(dimensionViewSql(props.lakeDir, name, Number(snapshots.getRows()[0][0]) > 0));
+      }
       for (const view of LAKE_VIEWS) await setup.run(`CREATE OR REPLACE VIEW ${view.name} AS ${view.sql}`);
     } catch (error) {
       cache?.release();
