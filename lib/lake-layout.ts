@@ -38,6 +38,22 @@ export const PROCESSING_FAILED_OUTPUT_TYPE = 'processing-failed';
 /** Error output type the local pipeline uses for lines it could not parse as an event. */
 export const MALFORMED_INPUT_OUTPUT_TYPE = 'malformed-input';
 
+/**
+ * Earliest day of the table's partition projection (`projection.dt.range` = `<day>,NOW`) unless a
+ * stack sets its own (lib/schema.ts re-exports it with the table definition). Freshdesk exists
+ * since 2010, and API ticket snapshots carry the ticket's `updated_at` as their time, so a ticket
+ * last touched years ago still lands inside the range. Enumerating more days costs Athena a
+ * little planning and S3 listing on queries that do not bound `dt`, never bytes scanned.
+ */
+export const DEFAULT_PROJECTION_START_DAY = '2010-01-01';
+
+/**
+ * Environment variable of the transform Lambda: the first day of the table's partition projection
+ * (the stack sets it from the table's `projectionStartDay`). Events dated outside the projection
+ * range are rejected, since Athena would never show them.
+ */
+export const PROJECTION_START_DAY_ENV = 'FRESHLAKE_PROJECTION_START_DAY';
+
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** `YYYY-MM-DD` (UTC) of a millisecond timestamp. */

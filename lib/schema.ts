@@ -10,6 +10,8 @@
  * NULLs); DuckDB's read_json does the same with explicit columns and `ignore_errors`.
  */
 
+import { DEFAULT_PROJECTION_START_DAY } from './lake-layout';
+
 /** A column type, rendered for each engine that reads the lake. */
 export class ColumnType {
   static readonly STRING = new ColumnType('string', 'VARCHAR', 'varchar');
@@ -184,8 +186,12 @@ export const PARTITION_COLUMN: ColumnDefinition = {
   comment: 'UTC day of the event time (YYYY-MM-DD); filter on it to read fewer files',
 };
 
-/** Earliest day partition projection enumerates when a query does not bound `dt`. */
-export const DEFAULT_PROJECTION_START_DAY = '2020-01-01';
+/**
+ * Earliest day partition projection enumerates when a query does not bound `dt` (2010-01-01).
+ * Defined with the lake layout, which the transform Lambda bundles alone: the transform rejects
+ * events dated before it (Athena would never show them), so both engines see the same events.
+ */
+export { DEFAULT_PROJECTION_START_DAY } from './lake-layout';
 
 /** How Athena reads the files: OpenX JSON SerDe over gzip'd text, one JSON document per line. */
 export const SERDE_LIBRARY = 'org.openx.data.jsonserde.JsonSerDe';

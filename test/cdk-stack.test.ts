@@ -316,7 +316,7 @@ describe('the Glue table ticket_events', () => {
     const eventsLocation = { 'Fn::Join': ['', ['s3://', { Ref: bucketId }, '/events/']] };
     const expected = stack.resolve(tableParameters(`s3://${stack.lake.dataBucket.bucket.bucketName}/events/`));
     expect(table.TableInput.Parameters).toEqual({ ...expected, has_encrypted_data: false });
-    expect(table.TableInput.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.dt.type': 'date', 'projection.dt.range': '2020-01-01,NOW' });
+    expect(table.TableInput.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.dt.type': 'date', 'projection.dt.range': '2010-01-01,NOW' });
     expect(evaluateIntrinsics(table.TableInput.Parameters['storage.location.template'], { [bucketId]: 'lake-bucket' })).toBe('s3://lake-bucket/events/dt=${dt}/');
     expect(evaluateIntrinsics(eventsLocation, { [bucketId]: 'lake-bucket' })).toBe('s3://lake-bucket/events/');
   });

@@ -21,8 +21,17 @@ function expectScanAgreesWithJsonParse(bytes: Buffer): void {
   const expected = parsedAsJsonObject(bytes);
   const scanned = scanJsonObject(bytes);
   expect(scanned === undefined ? 'not an object' : 'object').toBe(expected === undefined ? 'not an object' : 'object');
-  if (expected !== undefined) {
-    expect(scanned?.time).toBe(typeof expected.time === 'string' ? expected.time : undefined);
+  if (expected !== undefined && scanned !== undefined) {
+    expect(scanned.time).toBe(typeof expected.time === 'string' ? expected.time : undefined);
+    // The object without surrounding whitespace, and the span of the top-level id's value (the transform derives an id from these).
+    const text = Buffer.from(bytes).toString('latin1');
+    expect([scanned.start, scanned.end]).toEqual([text.length - text.replace(/^[ \t\r\n]+/, '').length, text.replace(/[ \t\r\n]+$/, '').length]);
+    expect(scanned.hasMembers).toBe(Object.keys(expected).length > 0);
+    if (Object.prototype.hasOwnProperty.call(expected, 'id')) {
+      expect(JSON.parse(Buffer.from(bytes).toString('utf8', scanned.idStart, scanned.idEnd))).toEqual((expected as { id: unknown }).id);
+    } else {
+      expect([scanned.idStart, scanned.idEnd]).toEqual([-1, -1]);
+    }
   }
 }
 
@@ -101,9 +110,9 @@ describe('scanJsonObject', () => {
 
   it('accepts bytes that are not valid UTF-8 inside strings, and nowhere else', () => {
     const inString = Buffer.concat([utf8('{"s":"'), Buffer.from([0xff, 0xc3, 0x28, 0xe2, 0x82, 0x80, 0xed, 0xa0, 0x80]), utf8('"}')]);
-    expect(scanJsonObject(inString)).toEqual({ time: undefined });
+    expect(scanJsonObject(inString)).toMatchObject({ time: undefined });
     const inName = Buffer.concat([utf8('{"'), Buffer.from([0xe2, 0x82]), utf8('":1}')]);
-    expect(scanJsonObject(inName)).toEqual({ time: undefined });
+    expect(scanJsonObject(inName)).toMatchObject({ time: undefined });
     const afterValue = Buffer.concat([utf8('{"s":1'), Buffer.from([0xc2, 0xa0]), utf8('}')]);
     expect(scanJsonObject(afterValue)).toBeUndefined();
     for (const bytes of [inString, inName, afterValue]) expectScanAgreesWithJsonParse(bytes);
@@ -128,17 +137,33 @@ describe('scanJsonObject', () => {
     expectScanAgreesWithJsonParse(utf8(text));
   });
 
+  it.each([
+    ['{"id":"6a7e8feb"}', '"6a7e8feb"'],
+    ['{"id":4711,"time":"2026-11-27T09:14:03Z"}', '4711'],
+    ['{"id":null}', 'null'],
+    ['{"id":{"a":[1,{"b":2}]},"x":1}', '{"a":[1,{"b":2}]}'],
+    ['{"id":[],"x":1}', '[]'],
+    ['{"id":"first","id":"last"}', '"last"'],
+    ['{"\\u0069d":"escaped"}', '"escaped"'],
+    ['{"detail":{"id":"nested"}}', undefined],
+    ['{"ids":"x","i":"y"}', undefined],
+  ])('finds the value of the top-level id of %j', (text, value) => {
+    const scanned = scanJsonObject(utf8(text));
+    expect(scanned && scanned.idStart >= 0 ? text.slice(scanned.idStart, scanned.idEnd) : undefined).toBe(value);
+    expectScanAgreesWithJsonParse(utf8(text));
+  });
+
   it('survives nesting as deep as a 1,000 KiB record allows, as JSON.parse does', () => {
     const depth = 500_000;
     const deepObject = utf8(`{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`);
-    expect(scanJsonObject(deepObject)).toEqual({ time: undefined });
+    expect(scanJsonObject(deepObject)).toMatchObject({ time: undefined });
     const unbalanced = utf8(`{"a":${'['.repeat(depth)}${']'.repeat(depth - 1)}}`);
     expect(scanJsonObject(unbalanced)).toBeUndefined();
   });
 
   it('agrees with JSON.parse on JSON texts and on every one-byte edit of them', () => {
     const value = fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' });
-    const name = fc.oneof(fc.string({ unit: 'binary' }), fc.constant('time'));
+    const name = fc.oneof(fc.string({ unit: 'binary' }), fc.constant('time'), fc.constant('id'));
     const jsonText = fc
       .tuple(fc.oneof(value, fc.dictionary(name, value)), fc.constantFrom(undefined, 0, 1, '\t', ' \r\n'))
       .map(([json, space]) => JSON.stringify(json, null, space) ?? 'null');

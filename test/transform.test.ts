@@ -2,11 +2,13 @@
  * The transform Lambda against the Firehose data-transformation contract, as specifications.
  * @see https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { handler, partitionDay, transformRecord } from '../lambda/transform';
+import { handler, processingFailureReason, transformRecord } from '../lambda/transform';
+import { DEFAULT_PROJECTION_START_DAY } from '../lib/schema';
 
 const SAMPLES_DIR = join(__dirname, 'fixtures', 'samples');
 const SAMPLE_FILES = ['ticket-create.json', 'ticket-update.json', 'ticket-update-variant.json'];
@@ -86,7 +88,7 @@ describe('transform handler: Firehose data-transformation contract', () => {
 
   it('never re-serializes: key order, whitespace, escapes and number spelling stay as they were', async () => {
     const record = bytesOf(
-      '{ "zeta" : 1.50E+2 ,"time":"2026-11-27T09:14:03Z",\t"alpha":"caf\\u00e9 \\ud83d\\ude00 \\/", "same":1, "same":2 }',
+      '{ "zeta" : 1.50E+2 ,"time":"2026-11-27T09:14:03Z","id" :"e" ,\t"alpha":"caf\\u00e9 \\ud83d\\ude00 \\/", "same":1, "same":2 }',
     );
     const result = await handler(firehoseEvent([record]));
     expect(result.records[0].result).toBe('Ok');
@@ -95,7 +97,7 @@ describe('transform handler: Firehose data-transformation contract', () => {
 
   it('keeps bytes that are not valid UTF-8 inside strings, byte for byte', async () => {
     const invalidUtf8 = Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82, 0xed, 0xa0, 0x80]);
-    const record = Buffer.concat([bytesOf('{"time":"2026-11-27T09:14:03Z","subject":"'), invalidUtf8, bytesOf('"}')]);
+    const record = Buffer.concat([bytesOf('{"id":"e","time":"2026-11-27T09:14:03Z","subject":"'), invalidUtf8, bytesOf('"}')]);
     const result = await handler(firehoseEvent([record]));
     expect(result.records[0].result).toBe('Ok');
     expect(decoded(result, 0).equals(Buffer.concat([record, bytesOf('\n')]))).toBe(true);
@@ -106,7 +108,7 @@ describe('transform handler: Firehose data-transformation contract', () => {
     // Firehose sends canonical base64; the handler's shortcut of reusing the input text must not
     // carry any other spelling into the output.
     // '~~~ ???' puts '+' and '/' in the base64; trailing whitespace makes the length 1 mod 3, so it ends in '=='.
-    const object = '{"time":"2026-11-27T09:14:03Z","subject":"~~~ ???"}';
+    const object = '{"id":"e","time":"2026-11-27T09:14:03Z","subject":"~~~ ???"}';
     const spaces = ' '.repeat((1 - (object.length % 3) + 3) % 3 + 3);
     for (const bytes of [bytesOf(object + spaces), bytesOf(`${object}${spaces.slice(1)}\n`)]) {
       const base64 = bytes.toString('base64');
@@ -141,7 +143,7 @@ describe('transform handler: Firehose data-transformation contract', () => {
   });
 
   it('accepts a record of the Firehose maximum size, 1,000 KiB', async () => {
-    const prefix = '{"time":"2026-11-27T09:14:03Z","description":"';
+    const prefix = '{"id":"e","time":"2026-11-27T09:14:03Z","description":"';
     const record = bytesOf(`${prefix}${'x'.repeat(1_000 * 1024 - prefix.length - 2)}"}`);
     expect(record.length).toBe(1_000 * 1024);
     const result = await handler(firehoseEvent([record]));
@@ -184,7 +186,7 @@ describe('transform handler: partition key dt', () => {
     ['2026-11-27T23:30:00', '2026-11-27'],
     ['2026-11-27', '2026-11-27'],
   ])('puts an event with time %s in dt=%s', (time, day) => {
-    expect(dtOf(JSON.stringify({ id: 'e', time }))).toBe(day);
+    expect(dtOf(JSON.stringify({ id: 'e', time }), Date.UTC(2030, 0, 1))).toBe(day);
   });
 
   it('reads a time without offset as UTC whatever the machine time zone (local pipeline = Lambda)', () => {
@@ -201,7 +203,12 @@ describe('transform handler: partition key dt', () => {
     }
   });
 
-  it.each([
+  const failureOf = (record: string, arrival = ARRIVAL) => {
+    const base64 = bytesOf(record).toString('base64');
+    return { result: transformRecord('r', base64, arrival).result, reason: processingFailureReason(base64, arrival) };
+  };
+
+  const INVALID_TIMES: ReadonlyArray<readonly [string, string]> = [
     ['missing', '{"id":"e"}'],
     ['null', '{"time":null}'],
     ['a number (epoch millis)', '{"time":1795822200000}'],
@@ -220,21 +227,163 @@ describe('transform handler: partition key dt', () => {
     ['in a nested object only', '{"detail":{"time":"2026-11-27T09:14:03Z"}}'],
     ['a year with more than 4 digits', '{"time":"+012026-11-27T09:14:03Z"}'],
     ['before year 0 once the offset applies', '{"time":"0000-01-01T00:30:00+01:00"}'],
-  ])('falls back to the arrival day when time is %s', (_, record) => {
-    expect(dtOf(record)).toBe('2026-11-30');
+  ];
+  const withTicketUpdatedAt = (record: string, updatedAt: unknown): string =>
+    JSON.stringify({ ...(JSON.parse(record) as object), detail: { ticket: { id: 4711, updated_at: updatedAt } } });
+
+  it.each(INVALID_TIMES)('puts an event whose time is %s in the day of its ticket updated_at, never the arrival day', (_, record) => {
+    // Re-ingesting a file on another day must give the same day: the arrival day would not.
+    const withTicket = withTicketUpdatedAt(record, '2026-11-20T17:45:00Z');
+    expect(dtOf(withTicket)).toBe('2026-11-20');
+    expect(dtOf(withTicket, ARRIVAL + 5 * 86_400_000)).toBe('2026-11-20');
+  });
+
+  it.each(INVALID_TIMES)('rejects an event whose time is %s and that has no ticket updated_at, with the reason', (_, record) => {
+    for (const candidate of [record, withTicketUpdatedAt(record, null), withTicketUpdatedAt(record, 'soon'), withTicketUpdatedAt(record, 1795822200000)]) {
+      expect(failureOf(candidate), candidate).toEqual({ result: 'ProcessingFailed', reason: expect.stringMatching(/no usable time/) });
+    }
+  });
+
+  it.each([
+    ['year 0000', '0000-06-01T00:00:00Z'],
+    ['the day before the projection start', '2009-12-31T23:59:59Z'],
+  ])("rejects an event dated %s: Athena's partition projection would never show it", (_, time) => {
+    expect(DEFAULT_PROJECTION_START_DAY).toBe('2010-01-01');
+    expect(failureOf(JSON.stringify({ id: 'e', time }))).toEqual({
+      result: 'ProcessingFailed',
+      reason: expect.stringMatching(/before 2010-01-01, the first day of the table's partition projection/),
+    });
+  });
+
+  it.each([
+    ['year 9999', '9999-12-31T23:59:59Z'],
+    ['the day after its arrival', '2026-12-01T00:00:00Z'],
+    ['next year', '2027-11-30T08:00:00Z'],
+  ])('rejects an event dated %s: the partition projection ends at the current day', (_, time) => {
+    expect(failureOf(JSON.stringify({ id: 'e', time }))).toEqual({ result: 'ProcessingFailed', reason: expect.stringMatching(/after the day it arrived \(2026-11-30\)/) });
+  });
+
+  it('accepts old tickets from the first projection day on and events of the arrival day (API snapshots carry updated_at as time)', () => {
+    expect(dtOf(JSON.stringify({ id: 'snapshot-1-2010-01-01T00:00:00Z', time: '2010-01-01T00:00:00Z' }))).toBe('2010-01-01');
+    expect(dtOf(JSON.stringify({ id: 'e', time: '2026-11-30T23:59:59Z' }))).toBe('2026-11-30');
+    expect(processingFailureReason(bytesOf('{"id":"e","time":"2026-11-30T23:59:59Z"}').toString('base64'), ARRIVAL)).toBeUndefined();
+  });
+
+  it('applies the same bounds to the ticket updated_at fallback', () => {
+    expect(failureOf(withTicketUpdatedAt('{"id":"e"}', '2009-06-01T00:00:00Z')).reason).toMatch(/before 2010-01-01/);
+    expect(failureOf(withTicketUpdatedAt('{"id":"e"}', '2030-06-01T00:00:00Z')).reason).toMatch(/after the day it arrived/);
+  });
+
+  it('explains a record that is not a JSON object', () => {
+    expect(processingFailureReason(bytesOf('not json').toString('base64'), ARRIVAL)).toBe('not a JSON object');
   });
 
   it('takes the last top-level time when the key repeats, as JSON.parse does', () => {
     expect(dtOf('{"time":"2026-11-01T00:00:00Z","time":"2026-11-27T09:14:03Z"}')).toBe('2026-11-27');
-    expect(dtOf('{"time":"2026-11-01T00:00:00Z","time":null}')).toBe('2026-11-30');
+    expect(failureOf('{"time":"2026-11-01T00:00:00Z","time":null}').result).toBe('ProcessingFailed');
   });
 
-  it('always returns a YYYY-MM-DD day, even for an arrival time no Date can hold', () => {
+  it('judges "after the day it arrived" by the clock when the arrival time is one no Date can hold', () => {
     const today = new Date().toISOString().slice(0, 10);
-    expect(partitionDay(undefined, Date.UTC(2026, 10, 27))).toBe('2026-11-27');
+    const record = JSON.stringify({ id: 'e', time: `${today}T00:00:00Z` });
     for (const arrival of [Number.NaN, Number.POSITIVE_INFINITY, 9e15, -9e15, Date.UTC(12026, 0, 1), undefined]) {
-      expect([today, new Date().toISOString().slice(0, 10)], String(arrival)).toContain(partitionDay(undefined, arrival));
+      const out = transformRecord('r', bytesOf(record).toString('base64'), arrival);
+      expect(out.metadata?.partitionKeys?.dt, String(arrival)).toBe(today);
     }
+  });
+
+  it('takes the first projection day from FRESHLAKE_PROJECTION_START_DAY, as the stack sets it on the Lambda', async () => {
+    vi.resetModules();
+    vi.stubEnv('FRESHLAKE_PROJECTION_START_DAY', '2024-01-01');
+    try {
+      const reloaded = await import('../lambda/transform');
+      const record = (time: string) => bytesOf(JSON.stringify({ id: 'e', time })).toString('base64');
+      expect(reloaded.transformRecord('r', record('2023-12-31T23:00:00Z'), ARRIVAL).result).toBe('ProcessingFailed');
+      expect(reloaded.processingFailureReason(record('2023-12-31T23:00:00Z'), ARRIVAL)).toMatch(/before 2024-01-01/);
+      expect(reloaded.transformRecord('r', record('2024-01-01T00:00:00Z'), ARRIVAL).result).toBe('Ok');
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+
+  it('refuses a FRESHLAKE_PROJECTION_START_DAY that is not a day, rather than guess', async () => {
+    vi.resetModules();
+    vi.stubEnv('FRESHLAKE_PROJECTION_START_DAY', '2024-13-01');
+    try {
+      await expect(import('../lambda/transform')).rejects.toThrow(/FRESHLAKE_PROJECTION_START_DAY/);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+});
+
+describe('transform handler: events without an id', () => {
+  const sha256Id = (bytes: Buffer): string => `sha256-${createHash('sha256').update(bytes).digest('hex')}`;
+  const transformed = (record: Buffer) => {
+    const out = transformRecord('r', record.toString('base64'), ARRIVAL);
+    return { out, bytes: Buffer.from(out.data ?? '', 'base64') };
+  };
+  const event = (members: Record<string, unknown>) => bytesOf(JSON.stringify({ time: '2026-11-27T09:14:03Z', ...members, detail: { ticket: { id: 42 } } }));
+
+  it('gives an event without an id the id sha256-<hex of its bytes>, inserted first, every other byte kept', () => {
+    const record = event({});
+    const { out, bytes } = transformed(record);
+    expect(out.result).toBe('Ok');
+    const id = sha256Id(record);
+    expect(bytes.toString('utf8')).toBe(`{"id":"${id}",${record.toString('utf8').slice(1)}\n`);
+    expect(out.metadata?.partitionKeys).toEqual({ dt: '2026-11-27' });
+  });
+
+  it('gives different id-less events different ids, so dedupe by (dt, id) never merges them', () => {
+    const ids = Array.from({ length: 10 }, (_, n) => (JSON.parse(transformed(event({ n })).bytes.toString('utf8')) as { id: string }).id);
+    expect(new Set(ids).size).toBe(10);
+  });
+
+  it('gives the same bytes the same id on every run, so re-ingesting them is deduped', () => {
+    const record = event({ subject: 'caf\u00e9' });
+    expect(transformed(record).bytes.equals(transformed(Buffer.from(record)).bytes)).toBe(true);
+  });
+
+  it('derives the id from the object alone: surrounding whitespace and a final newline do not change it', () => {
+    const record = event({});
+    const idOf = (bytes: Buffer) => (JSON.parse(transformed(bytes).bytes.toString('utf8')) as { id: string }).id;
+    expect(idOf(Buffer.concat([bytesOf(' \t'), record, bytesOf('\r\n')]))).toBe(idOf(record));
+    expect(idOf(Buffer.concat([record, bytesOf('\n')]))).toBe(sha256Id(record));
+  });
+
+  it.each([
+    ['null', null],
+    ['an empty string', ''],
+    ['true', true],
+    ['an object', { a: 1 }],
+    ['an array', []],
+  ])('replaces an id that is %s (which would merge with others like it) by the derived id', (_, id) => {
+    const record = event({ id });
+    const { out, bytes } = transformed(record);
+    expect(out.result).toBe('Ok');
+    expect(JSON.parse(bytes.toString('utf8'))).toEqual({ ...(JSON.parse(record.toString('utf8')) as object), id: sha256Id(record) });
+    // The value is replaced in place: no second top-level "id" (Athena's SerDe fails on duplicate keys).
+    expect(bytes.toString('utf8')).toBe(`${record.toString('utf8').replace(`"id":${JSON.stringify(id)}`, `"id":"${sha256Id(record)}"`)}\n`);
+  });
+
+  it.each([
+    ['a string', '6a7e8feb-b491-4cf7-a9f1-bf3703467718'],
+    ['a number', 4711],
+  ])('keeps an id that is %s byte for byte', (_, id) => {
+    const record = event({ id });
+    expect(transformed(record).bytes.equals(Buffer.concat([record, bytesOf('\n')]))).toBe(true);
+  });
+
+  it('recognizes an escaped "id" member name, as JSON.parse does', () => {
+    const record = bytesOf('{"\\u0069d":"kept","time":"2026-11-27T09:14:03Z"}');
+    expect(transformed(record).bytes.equals(Buffer.concat([record, bytesOf('\n')]))).toBe(true);
+  });
+
+  it('looks only at the top-level id, not at detail.ticket.id', () => {
+    const record = bytesOf('{"time":"2026-11-27T09:14:03Z","detail":{"id":"nested"}}');
+    expect((JSON.parse(transformed(record).bytes.toString('utf8')) as { id: string }).id).toBe(sha256Id(record));
   });
 });
 

@@ -2,11 +2,19 @@
  * Firehose data-transformation handler: turns each EventBridge event into one line of the lake.
  *
  * Contract (Firehose data transformation): exactly one output record per input recordId, in the
- * same order. For a record that is a JSON object the output is the ORIGINAL bytes plus one "\n"
- * (Athena and DuckDB read one JSON document per line), never re-serialized, with the partition
- * key `dt` = UTC day of the event's `time` so late or replayed events land in the day they
- * happened. Anything else is ProcessingFailed, which Firehose writes under the error prefix:
- * never Dropped, never lost.
+ * same order. For a record that is a JSON object with a usable day (below) the output is the
+ * ORIGINAL bytes plus one "\n" (Athena and DuckDB read one JSON document per line), never
+ * re-serialized, with the partition key `dt` = that UTC day, so late or replayed events land in
+ * the day they happened. Anything else is ProcessingFailed, which Firehose writes under the error
+ * prefix: never Dropped, never lost.
+ *
+ * - The day is that of `time`, else of `detail.ticket.updated_at`, never the arrival day (a file
+ *   ingested twice on two days would count twice). It must lie in the table's partition
+ *   projection range (PROJECTION_START_DAY up to the day the record arrived): Athena would not
+ *   show an event outside it while the local engine would.
+ * - An object without a usable `id` (missing, null, "", not a string or number) gets
+ *   `"id":"sha256-<hex of its bytes>"` as its first member (the one exception to "original
+ *   bytes"): the views dedupe by (dt, id), and one shared missing id would merge different events.
  *
  * The local pipeline (lib/local) calls this same handler. Only counts are logged: tickets hold
  * personal data.
@@ -14,14 +22,31 @@
  * Speed matters: Firehose invokes this synchronously for every buffer (up to 3 MB, and 6 MB is the
  * Lambda payload limit), and bench/transform.bench.ts holds it to >= 1/3 of a bare base64
  * decode + append + encode. Hence a validating scan instead of JSON.parse (./json-object-scan) and
- * no re-encoding of the output.
+ * no re-encoding of the output; only records without a time or an id pay for more.
  */
+import { createHash } from 'node:crypto';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from 'aws-lambda';
-import { PARTITION_KEY, utcDay } from '../../lib/lake-layout';
-import { scanJsonObject } from './json-object-scan';
+import { DEFAULT_PROJECTION_START_DAY, PARTITION_KEY, PROJECTION_START_DAY_ENV, isDay, utcDay } from '../../lib/lake-layout';
+import { scanJsonObject, type ScannedJsonObject } from './json-object-scan';
 
 const NEWLINE = 0x0a;
+const NEWLINE_BYTES = Buffer.from([NEWLINE]);
 const BASE64_PAD = 0x3d; // '='
+const QUOTE = 0x22;
+
+/**
+ * The first day of the Glue table's partition projection (`projection.dt.range` = `<day>,NOW`).
+ * The stack sets the variable on the Lambda from the table's own start day; the local pipeline
+ * uses the default, which covers every Freshdesk ticket (Freshdesk exists since 2010).
+ */
+const PROJECTION_START_DAY = projectionStartDay(process.env[PROJECTION_START_DAY_ENV]);
+
+function projectionStartDay(configured: string | undefined): string {
+  if (configured === undefined || configured === '') return DEFAULT_PROJECTION_START_DAY;
+  // A wrong bound would reject or admit events silently: fail the Lambda's start instead.
+  if (!isDay(configured)) throw new Error(`${PROJECTION_START_DAY_ENV} must be a day YYYY-MM-DD (the table's first projected day); it is "${configured}".`);
+  return configured;
+}
 
 /** Transforms one record. Exported for the local pipeline and tests. */
 export function transformRecord(
@@ -31,15 +56,88 @@ export function transformRecord(
 ): FirehoseTransformationResultRecord {
   const bytes = decodeBase64(base64Data);
   const event = scanJsonObject(bytes);
-  if (event === undefined) {
+  if (event === undefined) return { recordId, result: 'ProcessingFailed', data: base64Data };
+  const day = eventDay(event, bytes);
+  if (day === undefined || day < PROJECTION_START_DAY || day > arrivalDay(approximateArrivalTimestamp)) {
     return { recordId, result: 'ProcessingFailed', data: base64Data };
   }
   return {
     recordId,
     result: 'Ok',
-    data: base64WithTrailingNewline(base64Data, bytes),
-    metadata: { partitionKeys: { [PARTITION_KEY]: partitionDay(event.time, approximateArrivalTimestamp) } },
+    data: hasUsableId(event, bytes) ? base64WithTrailingNewline(base64Data, bytes) : base64WithDerivedId(bytes, event),
+    metadata: { partitionKeys: { [PARTITION_KEY]: day } },
   };
+}
+
+/**
+ * Why transformRecord marks a record ProcessingFailed, in words for an error record (never its
+ * content); undefined when it does not. Called for rejected records only, off the hot path.
+ */
+export function processingFailureReason(base64Data: string, approximateArrivalTimestamp: number | undefined): string | undefined {
+  const bytes = Buffer.from(base64Data, 'base64');
+  const event = scanJsonObject(bytes);
+  if (event === undefined) return 'not a JSON object';
+  const day = eventDay(event, bytes);
+  if (day === undefined) return 'no usable time: neither time nor detail.ticket.updated_at is an ISO-8601 date-time';
+  if (day < PROJECTION_START_DAY) {
+    return `dated ${day}, before ${PROJECTION_START_DAY}, the first day of the table's partition projection: Athena would never show it`;
+  }
+  const arrived = arrivalDay(approximateArrivalTimestamp);
+  if (day > arrived) {
+    return `dated ${day}, after the day it arrived (${arrived}): the table's partition projection ends at the current day, so Athena would not show it`;
+  }
+  return undefined;
+}
+
+/**
+ * The partition day: the UTC day of the event's `time`, else of `detail.ticket.updated_at` (a
+ * ticket version's own time, the same on every delivery), else none. Never the arrival day: a
+ * file ingested again on another day must land in the same partitions.
+ */
+function eventDay(event: ScannedJsonObject, bytes: Buffer): string | undefined {
+  const fromTime = event.time === undefined ? undefined : utcDayOfIsoTime(event.time);
+  if (fromTime !== undefined) return fromTime;
+  // Rare (partner events always carry a time): only here is the whole record parsed.
+  const updatedAt = ticketUpdatedAt(bytes.toString('utf8', event.start, event.end));
+  return updatedAt === undefined ? undefined : utcDayOfIsoTime(updatedAt);
+}
+
+function ticketUpdatedAt(json: string): string | undefined {
+  const parsed = JSON.parse(json) as { detail?: unknown };
+  const detail = parsed.detail;
+  const ticket = typeof detail === 'object' && detail !== null ? (detail as { ticket?: unknown }).ticket : undefined;
+  const updatedAt = typeof ticket === 'object' && ticket !== null ? (ticket as { updated_at?: unknown }).updated_at : undefined;
+  return typeof updatedAt === 'string' ? updatedAt : undefined;
+}
+
+/**
+ * An id the views can dedupe by: a non-empty string or a number. A missing id, null, "" or true
+ * would be one id shared by many events, and `PARTITION BY dt, id` would keep one of them.
+ */
+function hasUsableId(event: ScannedJsonObject, bytes: Buffer): boolean {
+  if (event.idStart < 0) return false;
+  const first = bytes[event.idStart];
+  if (first === QUOTE) return event.idEnd - event.idStart > 2;
+  return first === 0x2d /* - */ || (first >= 0x30 && first <= 0x39);
+}
+
+/** Prefix of the ids the transform derives from a record's bytes. */
+export const DERIVED_ID_PREFIX = 'sha256-';
+
+/**
+ * The record with `"id":"sha256-<hex>"` (SHA-256 of the object's bytes, surrounding whitespace
+ * excluded) as its first member, or in place of an unusable id value, plus "\n". Deterministic:
+ * the same bytes get the same id on every delivery and every re-ingest, so the views dedupe
+ * copies, and different events never share one.
+ */
+function base64WithDerivedId(bytes: Buffer, event: ScannedJsonObject): string {
+  const id = `"${DERIVED_ID_PREFIX}${createHash('sha256').update(bytes.subarray(event.start, event.end)).digest('hex')}"`;
+  const parts: Buffer[] =
+    event.idStart >= 0
+      ? [bytes.subarray(0, event.idStart), Buffer.from(id, 'latin1'), bytes.subarray(event.idEnd)]
+      : [bytes.subarray(0, event.start + 1), Buffer.from(`"id":${id}${event.hasMembers ? ',' : ''}`, 'latin1'), bytes.subarray(event.start + 1)];
+  if (bytes[bytes.length - 1] !== NEWLINE) parts.push(NEWLINE_BYTES);
+  return Buffer.concat(parts).toString('base64');
 }
 
 /**
@@ -55,14 +153,6 @@ function decodeBase64(base64: string): Buffer {
   const mostBytes = Math.ceil(base64.length / 4) * 3; // 3 bytes per 4 characters at most, whatever the spelling
   if (decodeBuffer.length < mostBytes) decodeBuffer = Buffer.allocUnsafe(Math.max(mostBytes, 2 * decodeBuffer.length));
   return decodeBuffer.subarray(0, decodeBuffer.write(base64, 0, 'base64'));
-}
-
-/**
- * UTC day (YYYY-MM-DD) of the event time; the arrival day when `time` is missing, not a string, or
- * not an ISO-8601 date-time.
- */
-export function partitionDay(time: unknown, approximateArrivalTimestamp: number | undefined): string {
-  return (typeof time === 'string' ? utcDayOfIsoTime(time) : undefined) ?? arrivalDay(approximateArrivalTimestamp);
 }
 
 /**
@@ -121,17 +211,21 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+const DAY_MS = 86_400_000;
+/** 9999-12-31T00:00:00Z: beyond it a day is no YYYY-MM-DD (and beyond +-8.64e15 ms no Date is valid). */
+const MAX_ARRIVAL_MS = Date.UTC(9999, 11, 31);
+/** The UTC day of the last arrival time seen: records of a batch arrive within seconds. */
+let arrivalDayCache = { from: Number.NaN, day: '' };
+
 /** Firehose always sets approximateArrivalTimestamp; the clock stands in if a caller does not. */
 function arrivalDay(approximateArrivalTimestamp: number | undefined): string {
-  if (approximateArrivalTimestamp !== undefined && Number.isFinite(approximateArrivalTimestamp)) {
-    const date = new Date(approximateArrivalTimestamp);
-    // Beyond +-8.64e15 ms a Date is invalid; beyond year 9999 the day is no YYYY-MM-DD.
-    if (!Number.isNaN(date.getTime())) {
-      const day = utcDay(date.getTime());
-      if (DAY_FORMAT.test(day)) return day;
-    }
+  let time = approximateArrivalTimestamp;
+  if (time === undefined || !(time >= 0 && time < MAX_ARRIVAL_MS)) time = Date.now();
+  if (!(time >= arrivalDayCache.from && time < arrivalDayCache.from + DAY_MS)) {
+    const day = utcDay(time);
+    arrivalDayCache = { from: Date.parse(`${day}T00:00:00Z`), day };
   }
-  return utcDay(Date.now());
+  return arrivalDayCache.day;
 }
 
 /**

@@ -21,6 +21,17 @@
 export interface ScannedJsonObject {
   /** The top-level `time` member when it is a string (the last one, as JSON.parse keeps); else undefined. */
   readonly time: string | undefined;
+  /** Where the object starts (its `{`) and ends (after its `}`): the record minus surrounding whitespace. */
+  readonly start: number;
+  readonly end: number;
+  /**
+   * Where the value of the last top-level `id` member starts and ends (JSON.parse keeps the last),
+   * or -1 and -1 without one.
+   */
+  readonly idStart: number;
+  readonly idEnd: number;
+  /** False for `{}`. */
+  readonly hasMembers: boolean;
 }
 
 const TAB = 0x09;
@@ -58,6 +69,13 @@ const LITERALS = ['true', 'false', 'null'].map((word) => Uint8Array.from(word, (
 /** `"time"` is 6 bytes as written; escaped (`"\u0074ime"`) it is at most 4 x 6 + 2. */
 const TIME_NAME = Uint8Array.from('"time"', (ch) => ch.charCodeAt(0));
 const LONGEST_ESCAPED_TIME_NAME = 26;
+/** `"id"` is 4 bytes as written; escaped at most 2 x 6 + 2. */
+const ID_NAME = Uint8Array.from('"id"', (ch) => ch.charCodeAt(0));
+const LONGEST_ESCAPED_ID_NAME = 14;
+
+const OTHER_MEMBER = 0;
+const TIME_MEMBER = 1;
+const ID_MEMBER = 2;
 
 /** The record as a JSON object (RFC 8259, as JSON.parse reads it), or undefined when it is not one. */
 export function scanJsonObject(bytes: Buffer): ScannedJsonObject | undefined {
@@ -65,6 +83,10 @@ export function scanJsonObject(bytes: Buffer): ScannedJsonObject | undefined {
   let i = skipWhitespace(bytes, 0);
   // Arrays, scalars, empty and non-JSON records are rejected at their first byte.
   if (bytes[i] !== LBRACE) return undefined;
+  const objectStart = i;
+  let hasMembers = false;
+  let idStart = -1;
+  let idEnd = -1;
 
   const open: number[] = []; // IN_OBJECT or IN_ARRAY per enclosing container
   let expectMemberName = false;
@@ -72,13 +94,16 @@ export function scanJsonObject(bytes: Buffer): ScannedJsonObject | undefined {
   let timeEnd = -1;
 
   for (;;) {
-    let valueIsTopLevelTime = false;
+    let topLevelMember = OTHER_MEMBER;
     if (expectMemberName) {
       expectMemberName = false;
       const nameStart = i;
       i = bytes[i] === QUOTE ? scanString(bytes, i) : -1;
       if (i < 0) return undefined;
-      if (open.length === 1) valueIsTopLevelTime = isTimeName(bytes, nameStart, i);
+      if (open.length === 1) {
+        hasMembers = true;
+        topLevelMember = topLevelMemberName(bytes, nameStart, i);
+      }
       i = skipWhitespace(bytes, i);
       if (bytes[i] !== COLON) return undefined;
       i = skipWhitespace(bytes, i + 1);
@@ -103,10 +128,14 @@ export function scanJsonObject(bytes: Buffer): ScannedJsonObject | undefined {
       i = scanNumberOrLiteral(bytes, i);
     }
     if (i < 0) return undefined;
-    if (valueIsTopLevelTime) {
+    if (topLevelMember === TIME_MEMBER) {
       // A later "time" replaces an earlier one, as in JSON.parse; only a string can be a time.
       timeStart = first === QUOTE ? valueStart : -1;
       timeEnd = i;
+    } else if (topLevelMember === ID_MEMBER) {
+      idStart = valueStart;
+      // A container value ends where its closing bracket does, found below.
+      idEnd = openedContainer ? -1 : i;
     }
     if (openedContainer) continue; // its first member or element starts at i
 
@@ -115,8 +144,9 @@ export function scanJsonObject(bytes: Buffer): ScannedJsonObject | undefined {
       i = skipWhitespace(bytes, i);
       const depth = open.length;
       if (depth === 0) {
+        const objectEnd = lastNonWhitespaceEnd(bytes, i);
         if (i !== end) return undefined;
-        return { time: timeStart < 0 ? undefined : decodeString(bytes, timeStart, timeEnd) };
+        return { time: timeStart < 0 ? undefined : decodeString(bytes, timeStart, timeEnd), start: objectStart, end: objectEnd, idStart, idEnd, hasMembers };
       }
       const container = open[depth - 1];
       const next = bytes[i];
@@ -128,6 +158,8 @@ export function scanJsonObject(bytes: Buffer): ScannedJsonObject | undefined {
       if (next !== (container === IN_OBJECT ? RBRACE : RBRACKET)) return undefined;
       open.pop();
       i++;
+      // The top-level id's value was this container (rare: an id is a string or a number).
+      if (open.length === 1 && idStart >= 0 && idEnd < 0) idEnd = i;
     }
   }
 }
@@ -216,17 +248,35 @@ function skipDigits(bytes: Buffer, i: number): number {
   return i;
 }
 
-/** True when the member name spanning [start, end), quotes included, is `time`, written or escaped. */
-function isTimeName(bytes: Buffer, start: number, end: number): boolean {
+/** Which member the name spanning [start, end), quotes included, names: `time`, `id` (written or escaped), or another. */
+function topLevelMemberName(bytes: Buffer, start: number, end: number): number {
   const length = end - start;
-  if (length === TIME_NAME.length) {
-    for (let k = 0; k < length; k++) if (bytes[start + k] !== TIME_NAME[k]) return false;
-    return true;
+  if (length === TIME_NAME.length) return equalsAt(bytes, start, TIME_NAME) ? TIME_MEMBER : OTHER_MEMBER;
+  if (length === ID_NAME.length) return equalsAt(bytes, start, ID_NAME) ? ID_MEMBER : OTHER_MEMBER;
+  if (length > LONGEST_ESCAPED_TIME_NAME || length < ID_NAME.length) return OTHER_MEMBER;
+  // Longer than the name can only be it when escaped; most names (`detail-type`, `region`) are not.
+  for (let k = start + 1; k < end - 1; k++) {
+    if (bytes[k] === BACKSLASH) {
+      const name = decodeString(bytes, start, end);
+      return name === 'time' ? TIME_MEMBER : name === 'id' && length <= LONGEST_ESCAPED_ID_NAME ? ID_MEMBER : OTHER_MEMBER;
+    }
   }
-  if (length <= TIME_NAME.length || length > LONGEST_ESCAPED_TIME_NAME) return false;
-  // Longer than "time" can only be "time" when escaped; most names (`detail-type`, `region`) are not.
-  for (let k = start + 1; k < end - 1; k++) if (bytes[k] === BACKSLASH) return decodeString(bytes, start, end) === 'time';
-  return false;
+  return OTHER_MEMBER;
+}
+
+function equalsAt(bytes: Buffer, start: number, expected: Uint8Array): boolean {
+  for (let k = 0; k < expected.length; k++) if (bytes[start + k] !== expected[k]) return false;
+  return true;
+}
+
+/** The index after the last byte before `i` that is not whitespace (the end of the object). */
+function lastNonWhitespaceEnd(bytes: Buffer, i: number): number {
+  while (i > 0) {
+    const c = bytes[i - 1];
+    if (c !== SPACE && c !== LF && c !== CR && c !== TAB) break;
+    i--;
+  }
+  return i;
 }
 
 /** The string value of the valid JSON string spanning [start, end), decoded as JSON.parse of lossy UTF-8 would. */
