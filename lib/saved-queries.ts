@@ -14,6 +14,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDay, utcDay } from './lake-layout';
 import { UsageError } from './errors';
+import { placeholdersOutsideWhere } from './saved-query-clauses';
+import { PACKAGE_ROOT } from './package-root';
 
 export type ParameterType = 'date' | 'timestamp' | 'integer' | 'string' | 'enum';
 
@@ -50,8 +52,8 @@ export interface BoundQuery {
   readonly values: readonly BoundParameter[];
 }
 
-/** The queries directory of this checkout. */
-export const DEFAULT_QUERIES_DIR = join(__dirname, '..', 'queries');
+/** The shipped queries/ directory (of this checkout, or of the installed package). */
+export const DEFAULT_QUERIES_DIR = join(PACKAGE_ROOT, 'queries');
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
 const PARAM_LINE = /^(\w+)\s+(date|timestamp|integer|string|enum\(([^)]*)\))(?:\s*=\s*([^|]*?))?\s*(?:\|\s*(.*))?$/;
@@ -97,6 +99,13 @@ export function parseSavedQuery(text: string, file: string): SavedQuery {
   for (const name of used) if (!parameters.some((p) => p.name === name)) throw new Error(`${file}: :${name} is used but not declared with "-- param:".`);
   for (const p of parameters) if (!used.has(p.name)) throw new Error(`${file}: parameter ${p.name} is declared but not used.`);
   for (const p of parameters) if (p.defaultValue !== undefined) resolveParameter(p, p.defaultValue, new Date(0));
+  const outsideWhere = placeholdersOutsideWhere(sql)[0];
+  if (outsideWhere) {
+    throw new Error(
+      `${file}: :${outsideWhere.name} is in ${outsideWhere.clause ? `the ${outsideWhere.clause} clause` : 'no clause'}, and Athena accepts parameters only in a WHERE clause: ` +
+        'move it into a WHERE (of a subquery or CTE if the SELECT list needs the value).',
+    );
+  }
   return query;
 }
 

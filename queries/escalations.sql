@@ -27,22 +27,23 @@ WITH events_in_range AS (
   WHERE dt BETWEEN :from AND :to
 ),
 flagged AS (
-  SELECT
-    e.*,
-    -- The state before this event is known from an earlier event in the range, or is "not yet
-    -- escalated" for a ticket created in the range.
-    (nth_in_range > 1 OR CAST(created_at AS date) >= CAST(:from AS date)) AS state_before_known
+  SELECT e.*
   FROM events_in_range e
   WHERE coalesce(spam, false) = false
 ),
+-- A flag turning true counts when the state before the event is known: from an earlier event in
+-- the range, or "not yet escalated" for a ticket created in the range. (Written out in each WHERE:
+-- Athena accepts execution parameters only in WHERE clauses.)
 escalations AS (
   SELECT changed_at, ticket_id, 'Resolution SLA escalated' AS escalation, priority_name, status_name, group_id, responder_id, subject, event_id
   FROM flagged
-  WHERE is_escalated = true AND state_before_known AND coalesce(was_escalated, false) = false
+  WHERE is_escalated = true AND coalesce(was_escalated, false) = false
+    AND (nth_in_range > 1 OR CAST(created_at AS date) >= CAST(:from AS date))
   UNION ALL
   SELECT changed_at, ticket_id, 'First response SLA escalated' AS escalation, priority_name, status_name, group_id, responder_id, subject, event_id
   FROM flagged
-  WHERE fr_escalated = true AND state_before_known AND coalesce(was_fr_escalated, false) = false
+  WHERE fr_escalated = true AND coalesce(was_fr_escalated, false) = false
+    AND (nth_in_range > 1 OR CAST(created_at AS date) >= CAST(:from AS date))
   UNION ALL
   SELECT changed_at, ticket_id, 'Priority raised' AS escalation, priority_name, status_name, group_id, responder_id, subject, event_id
   FROM flagged

@@ -25,7 +25,7 @@ export interface InProcessOptions {
   readonly stderrIsTTY?: boolean;
   readonly now?: Date;
   /** Receives the function that simulates Ctrl-C, once the command registers its handler. */
-  readonly onInterruptHandler?: (pressCtrlC: () => void) => void;
+  readonly onInterruptHandler?: (pressCtrlC: () => void, stopping?: string) => void;
 }
 
 export async function runCliInProcess(args: readonly string[], options: InProcessOptions = {}): Promise<CliRun> {
@@ -38,8 +38,8 @@ export async function runCliInProcess(args: readonly string[], options: InProces
     cwd: options.cwd ?? process.cwd(),
     now: () => options.now ?? new Date('2026-11-27T12:00:00Z'),
     readStdin: async () => options.stdin ?? '',
-    onInterrupt: (handler) => {
-      options.onInterruptHandler?.(handler);
+    onInterrupt: (handler, stopping) => {
+      options.onInterruptHandler?.(handler, stopping);
       return () => {};
     },
   };
@@ -82,11 +82,14 @@ export const TEST_QUERIES: Record<string, string> = {
     '-- description: Latest state of tickets of one type.',
     '-- param: type string = Refund | Ticket type',
     '-- param: limit integer = 100 | Most rows to return',
-    'SELECT ticket_id, subject, status_name',
-    'FROM tickets_latest',
-    'WHERE ticket_type = :type',
+    // Athena binds parameters only in WHERE clauses: the row limit is a WHERE on a row number.
+    'SELECT ticket_id, subject, status_name FROM (',
+    '  SELECT ticket_id, subject, status_name, row_number() OVER (ORDER BY ticket_id) AS n',
+    '  FROM tickets_latest',
+    '  WHERE ticket_type = :type',
+    ')',
+    'WHERE n <= :limit',
     'ORDER BY ticket_id',
-    'LIMIT :limit',
     '',
   ].join('\n'),
   'created-on.sql': [

@@ -248,7 +248,7 @@ describe('freshlake run on Athena', () => {
     const input = athena.commandCalls(StartQueryExecutionCommand)[0].args[0].input;
     expect(input.ExecutionParameters).toEqual(["'x'' OR ''1''=''1'", '5']);
     expect(input.QueryString).toContain('WHERE ticket_type = ?');
-    expect(input.QueryString).toContain('LIMIT ?');
+    expect(input.QueryString).toContain('WHERE n <= ?');
     expect(input.QueryString).not.toContain("OR '1'='1");
     expect(input.WorkGroup).toBe('freshlake_wg');
     expect(input.QueryExecutionContext).toEqual({ Database: 'freshlake_db', Catalog: 'AwsDataCatalog' });

@@ -85,14 +85,14 @@ describe('binding parameters', () => {
       '-- param: n integer = 10',
       '-- param: kind enum(Refund,Question) = Refund',
       '-- param: needed string',
-      'SELECT :from, :to, :as_of, :n, :kind, :needed, :from',
+      'SELECT 1 FROM t WHERE a = :from AND b = :to AND c = :as_of AND d = :n AND e = :kind AND f = :needed AND g = :from',
     ].join('\n'),
     'q.sql',
   );
 
   it('fills defaults relative to now and gives one value per placeholder, repeats included', () => {
     const bound = bindSavedQuery(query, { needed: 'x' }, NOW);
-    expect(bound.sql).toBe('SELECT ?, ?, ?, ?, ?, ?, ?');
+    expect(bound.sql).toBe('SELECT 1 FROM t WHERE a = ? AND b = ? AND c = ? AND d = ? AND e = ? AND f = ? AND g = ?');
     expect(bound.values.map((v) => v.value)).toEqual(['2026-11-20', '2026-11-27', '2026-11-27 14:00:00.000', 10, 'Refund', 'x', '2026-11-20']);
     expect(bound.values.map((v) => v.type)).toEqual(['date', 'date', 'timestamp', 'integer', 'enum', 'string', 'date']);
   });
