@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { isDay, utcDay } from './lake-layout';
 import { UsageError } from './errors';
 import { placeholdersOutsideWhere } from './saved-query-clauses';
-import { PACKAGE_ROOT } from './package-root';
 
 export type ParameterType = 'date' | 'timestamp' | 'integer' | 'string' | 'enum';
 
@@ -52,8 +51,8 @@ export interface BoundQuery {
   readonly values: readonly BoundParameter[];
 }
 
-/** The shipped queries/ directory (of this checkout, or of the installed package). */
-export const DEFAULT_QUERIES_DIR = join(PACKAGE_ROOT, 'queries');
+/** The queries directory of this checkout. */
+export const DEFAULT_QUERIES_DIR = join(__dirname, '..', 'queries');
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
 const PARAM_LINE = /^(\w+)\s+(date|timestamp|integer|string|enum\(([^)]*)\))(?:\s*=\s*([^|]*?))?\s*(?:\|\s*(.*))?$/;

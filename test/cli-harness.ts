@@ -25,7 +25,7 @@ export interface InProcessOptions {
   readonly stderrIsTTY?: boolean;
   readonly now?: Date;
   /** Receives the function that simulates Ctrl-C, once the command registers its handler. */
-  readonly onInterruptHandler?: (pressCtrlC: () => void, stopping?: string) => void;
+  readonly onInterruptHandler?: (pressCtrlC: () => void) => void;
 }
 
 export async function runCliInProcess(args: readonly string[], options: InProcessOptions = {}): Promise<CliRun> {
@@ -38,8 +38,8 @@ export async function runCliInProcess(args: readonly string[], options: InProces
     cwd: options.cwd ?? process.cwd(),
     now: () => options.now ?? new Date('2026-11-27T12:00:00Z'),
     readStdin: async () => options.stdin ?? '',
-    onInterrupt: (handler, stopping) => {
-      options.onInterruptHandler?.(handler, stopping);
+    onInterrupt: (handler) => {
+      options.onInterruptHandler?.(handler);
       return () => {};
     },
   };
