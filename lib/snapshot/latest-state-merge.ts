@@ -22,9 +22,7 @@
  * in an old `dt` partition, where a watermark on event time would never look again.
  */
 import type { ColumnDefinition } from '../schema';
-import { LAKE_VIEWS, LATEST_STATE_RECENCY, TICKETS_LATEST_VIEW as TICKET_LATEST_STATE_VIEW, castTypeName, latestStateOfHistorySql } from '../views';
-
-export { TICKET_LATEST_STATE_VIEW };
+import { LAKE_VIEWS, LATEST_STATE_RECENCY, TICKET_LATEST_STATE_VIEW, castTypeName, latestStateOfHistorySql } from '../views';
 
 /** The snapshot table's name, the same on both engines (Glue table / cache table). */
 export const LATEST_STATE_SNAPSHOT_TABLE = 'ticket_latest_state_snapshot';

@@ -18,10 +18,9 @@
  * latest state.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LAKE_VIEWS, TICKET_HISTORY_VIEW, ticketHistoryOfEventsSql } from '../views';
+import { LAKE_VIEWS, TICKET_HISTORY_VIEW, TICKET_LATEST_STATE_VIEW, ticketHistoryOfEventsSql } from '../views';
 import {
   LATEST_STATE_SNAPSHOT_TABLE,
-  TICKET_LATEST_STATE_VIEW,
   duckDbSnapshotTableSql,
   latestStateFromSnapshotSql,
   latestStateMergeSql,
