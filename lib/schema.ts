@@ -198,9 +198,16 @@ export const SERDE_LIBRARY = 'org.openx.data.jsonserde.JsonSerDe';
 export const INPUT_FORMAT = 'org.apache.hadoop.mapred.TextInputFormat';
 export const OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
 
-/** SerDe parameters: JSON keys that are not valid column names, and tolerance of bad lines. */
+/**
+ * SerDe parameters: JSON keys that are not valid column names, and tolerance of bad input.
+ * `ignore.malformed.json` turns a line that is not JSON into NULLs; `use.null.for.invalid.data`
+ * turns a value that does not fit its column (an object where a number or struct is declared, a
+ * string in a boolean) into NULL. Without it OpenX fails the WHOLE query on one such value, and
+ * payloads vary between Freshworks surfaces (product.md).
+ * @see https://docs.aws.amazon.com/athena/latest/ug/openx-json-serde.html
+ */
 export function serdeParameters(): Record<string, string> {
-  const params: Record<string, string> = { 'ignore.malformed.json': 'true' };
+  const params: Record<string, string> = { 'ignore.malformed.json': 'true', 'use.null.for.invalid.data': 'TRUE' };
   for (const column of TICKET_EVENT_COLUMNS) {
     // OpenX matches keys case-insensitively by default, so mapping keys are the lower-case column names.
     if (column.jsonKey) params[`mapping.${column.name}`] = column.jsonKey;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -105,6 +105,38 @@ function writeDayFile(lakeDir: string, day: string, name: string, events: readon
   const file = join(dir, name);
   writeFileSync(file, gzipSync(events.map((e) => `${JSON.stringify(e)}\n`).join('')));
   return file;
+}
+
+/**
+ * Overwrites bytes inside every data block of the cached events table, leaving the file headers
+ * and the catalog intact: ATTACH still works, reading the rows fails DuckDB's block checksum.
+ */
+async function damageCachedEventBlocks(lakeDir: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  let blocks: number[];
+  let blockSize: number;
+  try {
+    await connection.run(`ATTACH '${eventCachePath(lakeDir)}' AS ${EVENT_CACHE_CATALOG} (READ_ONLY)`);
+    const used = await connection.runAndReadAll(
+      `SELECT DISTINCT block_id FROM pragma_storage_info('${EVENT_CACHE_CATALOG}.events') WHERE block_id >= 0 ORDER BY 1`,
+    );
+    blocks = used.getRows().map((r) => Number(r[0]));
+    const size = await connection.runAndReadAll(`SELECT block_size FROM pragma_database_size() WHERE database_name = '${EVENT_CACHE_CATALOG}'`);
+    blockSize = Number(size.getRows()[0][0]);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  expect(blocks.length).toBeGreaterThan(0);
+  // DuckDB's file: a 4 KiB main header and two 4 KiB database headers, then the blocks.
+  const headerBytes = 3 * 4096;
+  const fd = openSync(eventCachePath(lakeDir), 'r+');
+  try {
+    for (const block of blocks) writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, headerBytes + block * blockSize + 100);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Expects the cached engine to answer every question exactly as a direct read of the lake does. */
@@ -306,6 +338,25 @@ describe('event cache: never fails a query', () => {
     expect(engine.cache).toMatchObject({ mode: 'cached', filesLoaded: 5, rebuilt: expect.stringMatching(/could not be read.*not a valid DuckDB database/) });
     expect(messages[0]).toMatch(/could not be read: deleting and rebuilding it/);
     await expectSameAsDirect(engine, lakeDir);
+  });
+
+  it('answers from the lake files when data blocks of the cache are damaged (header intact), and rebuilds it on the next open', async () => {
+    const lakeDir = freshLake();
+    await close(await open(lakeDir));
+    await damageCachedEventBlocks(lakeDir);
+    const messages: string[] = [];
+    const engine = await open(lakeDir, { onStatus: (m) => messages.push(m) });
+    const direct = await open(lakeDir, { cache: false });
+    expect(await everyAnswer(engine)).toEqual(await everyAnswer(direct));
+    expect(engine.cache).toMatchObject({ mode: 'fallback', reason: expect.stringMatching(/^the cache file is damaged/) });
+    expect(messages.filter((m) => /damaged/.test(m))).toEqual([expect.stringMatching(/is damaged .*: deleted it, reading the lake files directly; the next run rebuilds it\.$/)]);
+    expect(existsSync(eventCachePath(lakeDir))).toBe(false);
+    await close(engine);
+    await close(direct);
+
+    const next = await open(lakeDir);
+    expect(next.cache).toMatchObject({ mode: 'cached', filesLoaded: 5 });
+    await expectSameAsDirect(next, lakeDir);
   });
 
   it('rebuilds a cache of another layout version', async () => {

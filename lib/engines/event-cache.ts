@@ -213,6 +213,31 @@ export async function openEventCache(
   }
 }
 
+/**
+ * True when a query failed because the attached cache file is damaged: a block fails DuckDB's
+ * checksum. Opening cannot see damage inside data blocks (ATTACH reads only the headers and the
+ * catalog), it shows when a query reads those blocks; the engine then discards the cache
+ * (discardDamagedEventCache) and answers from the lake files (issue 8 item 9).
+ */
+export function isEventCacheDamage(error: unknown): boolean {
+  return /Corrupt database file|does not match stored checksum/i.test(describe(error));
+}
+
+/**
+ * Deletes a damaged cache file and its WAL, so the next open builds it again: it is only a cache.
+ * @returns why it could not be deleted, or undefined
+ */
+export function discardDamagedEventCache(lakeDir: string): string | undefined {
+  const cacheFile = eventCachePath(lakeDir);
+  try {
+    rmSync(cacheFile, { force: true });
+    rmSync(`${cacheFile}.wal`, { force: true });
+    return undefined;
+  } catch (error) {
+    return describe(error);
+  }
+}
+
 function lakeFile(lake: string, absolutePath: string): LakeFile {
   const stats = statSync(absolutePath, { bigint: true });
   return { path: relative(lake, absolutePath).split(sep).join('/'), absolutePath, size: stats.size, mtimeNs: stats.mtimeNs };

@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   DuckDBConnection,
+  DuckDBDataChunk,
   DuckDBInstance,
   DuckDBPreparedStatement,
   DuckDBResult,
@@ -33,7 +34,17 @@ import { EVENTS_PREFIX } from '../lake-layout';
 import type { BoundParameter } from '../saved-queries';
 import { LAKE_VIEWS } from '../views';
 import type { QueryEngine, QueryOptions, QueryResult, ResultColumn, RowValue } from './engine';
-import { cachedTicketEventsViewSql, eventCacheEnabled, openEventCache, type EventCacheHandle, type EventCacheState } from './event-cache';
+import {
+  EVENT_CACHE_CATALOG,
+  cachedTicketEventsViewSql,
+  discardDamagedEventCache,
+  eventCacheEnabled,
+  eventCachePath,
+  isEventCacheDamage,
+  openEventCache,
+  type EventCacheHandle,
+  type EventCacheState,
+} from './event-cache';
 import { LOCAL_DIMENSION_RELATIONS, dimensionFilesGlob, dimensionViewSql } from './dimension-scan';
 import { lakeEventFilesGlob, sqlString, ticketEventsViewSql } from './lake-scan';
 import { TRINO_SESSION_SETTINGS, installTrinoCompat } from './trino-compat';
@@ -94,11 +105,13 @@ export class LocalEngine implements QueryEngine {
     const instance = await DuckDBInstance.create(':memory:', options);
     const setup = await instance.connect();
     let cache: EventCacheHandle | undefined;
+    let directViewSql: string;
     try {
       await installTrinoCompat(setup);
       const files = await listLakeEventFiles(setup, props.lakeDir);
+      directViewSql = ticketEventsViewSql(props.lakeDir, files.length > 0);
       if (props.cache ?? eventCacheEnabled()) cache = await openEventCache(setup, props.lakeDir, files, props.onStatus);
-      await setup.run(cache?.relation ? cachedTicketEventsViewSql(cache.relation) : ticketEventsViewSql(props.lakeDir, files.length > 0));
+      await setup.run(cache?.relation ? cachedTicketEventsViewSql(cache.relation) : directViewSql);
       // Dimension relations first: the lake views join them (empty ones when nothing is synced).
       for (const name of LOCAL_DIMENSION_RELATIONS) {
         const snapshots = await setup.runAndReadAll(`SELECT count(*) FROM glob(${sqlString(dimensionFilesGlob(props.lakeDir, name))})`);
@@ -112,16 +125,21 @@ export class LocalEngine implements QueryEngine {
     } finally {
       setup.closeSync();
     }
-    return new LocalEngine(instance, props.progressIntervalMs ?? 1000, cache ?? { state: { mode: 'off' }, release() {} });
+    return new LocalEngine(instance, props, directViewSql, cache ?? { state: { mode: 'off' }, release() {} });
   }
 
   private closed = false;
+  private readonly progressIntervalMs: number;
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    private readonly progressIntervalMs: number,
-    private readonly eventCache: EventCacheHandle,
-  ) {}
+    private readonly props: LocalEngineProps,
+    /** `CREATE VIEW ticket_events` over the lake files: what a damaged cache is replaced with. */
+    private readonly directViewSql: string,
+    private eventCache: EventCacheHandle,
+  ) {
+    this.progressIntervalMs = props.progressIntervalMs ?? 1000;
+  }
 
   /** Whether queries read the event cache, and what opening did to it. */
   get cache(): EventCacheState {
@@ -148,7 +166,17 @@ export class LocalEngine implements QueryEngine {
       stopWatching();
       connection.closeSync();
     };
+    const start = async (): Promise<{ result: DuckDBResult; first: DuckDBDataChunk | null }> => {
+      const prepared = await connection.prepare(sql);
+      bindParameters(prepared, values);
+      throwIfAborted();
+      const result = await prepared.stream();
+      // The first chunk is fetched here, so a damaged cache found while computing it (aggregates,
+      // windows and sorts read every row before the first chunk) is replaced before any row is out.
+      return { result, first: await result.fetchChunk() };
+    };
     let result: DuckDBResult;
+    let first: DuckDBDataChunk | null;
     try {
       for (const setting of TRINO_SESSION_SETTINGS) await connection.run(setting.sql);
       if (options.onProgress) {
@@ -156,28 +184,33 @@ export class LocalEngine implements QueryEngine {
         await connection.run('SET enable_progress_bar = true');
         await connection.run('SET enable_progress_bar_print = false');
       }
-      const prepared = await connection.prepare(sql);
-      bindParameters(prepared, values);
-      throwIfAborted();
-      result = await prepared.stream();
+      try {
+        ({ result, first } = await start());
+      } catch (error) {
+        if (!(await this.replaceDamagedCache(error))) throw error;
+        ({ result, first } = await start());
+      }
     } catch (error) {
       finish();
       throw queryError(error, options.signal);
     }
     const types = result.columnTypes();
     const columns: ResultColumn[] = result.columnNames().map((name, i) => ({ name, type: trinoTypeName(types[i]) }));
+    const replaceDamagedCache = (error: unknown) => this.replaceDamagedCache(error);
     async function* pages(): AsyncGenerator<RowValue[][]> {
       try {
-        for (;;) {
-          let chunk;
+        for (let chunk = first; ; ) {
+          if (!chunk || chunk.rowCount === 0) return;
+          yield chunk.getRows().map((row) => row.map((value, i) => normalizeValue(value, types[i])));
           try {
             throwIfAborted();
             chunk = await result.fetchChunk();
           } catch (error) {
+            if (await replaceDamagedCache(error)) {
+              throw new QueryError('The local cache turned out damaged after part of the answer was out: it is deleted; run the query again (the lake files are intact).', { cause: error });
+            }
             throw queryError(error, options.signal);
           }
-          if (!chunk || chunk.rowCount === 0) return;
-          yield chunk.getRows().map((row) => row.map((value, i) => normalizeValue(value, types[i])));
         }
       } finally {
         finish();
@@ -193,6 +226,33 @@ export class LocalEngine implements QueryEngine {
         },
       },
     };
+  }
+
+  /**
+   * When a query failed on a damaged cache file (a data block failing its checksum, which opening
+   * cannot see), points `ticket_events` at the lake files, deletes the cache so the next open builds
+   * it again, and says so once. Returns whether it did: the query can then be run again.
+   */
+  private async replaceDamagedCache(error: unknown): Promise<boolean> {
+    if (!this.eventCache.relation || !isEventCacheDamage(error)) return false;
+    const reason = `the cache file is damaged (${firstLine(error)})`;
+    const connection = await this.instance.connect();
+    try {
+      await connection.run(this.directViewSql);
+      // Views bind ticket_events when a query runs: from here on every query reads the lake files.
+      await connection.run(`DETACH ${EVENT_CACHE_CATALOG}`).catch(() => undefined);
+    } finally {
+      connection.closeSync();
+    }
+    const notDeleted = discardDamagedEventCache(this.props.lakeDir);
+    this.eventCache.release();
+    this.eventCache = { state: { mode: 'fallback', reason }, release() {} };
+    this.props.onStatus?.(
+      notDeleted
+        ? `Local cache ${eventCachePath(this.props.lakeDir)} is damaged (${firstLine(error)}) and could not be deleted (${notDeleted}): reading the lake files directly; delete it to rebuild it.`
+        : `Local cache ${eventCachePath(this.props.lakeDir)} is damaged (${firstLine(error)}): deleted it, reading the lake files directly; the next run rebuilds it.`,
+    );
+    return true;
   }
 
   async close(): Promise<void> {
