@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { isDay, utcDay } from './lake-layout';
 import { UsageError } from './errors';
 import { placeholdersOutsideWhere } from './saved-query-clauses';
+import { PACKAGE_ROOT } from './package-root';
 
 export type ParameterType = 'date' | 'timestamp' | 'integer' | 'string' | 'enum';
 
@@ -51,8 +52,8 @@ export interface BoundQuery {
   readonly values: readonly BoundParameter[];
 }
 
-/** The queries directory of this checkout. */
-export const DEFAULT_QUERIES_DIR = join(__dirname, '..', 'queries');
+/** The shipped queries/ directory (of this checkout, or of the installed package). */
+export const DEFAULT_QUERIES_DIR = join(PACKAGE_ROOT, 'queries');
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
 const PARAM_LINE = /^(\w+)\s+(date|timestamp|integer|string|enum\(([^)]*)\))(?:\s*=\s*([^|]*?))?\s*(?:\|\s*(.*))?$/;

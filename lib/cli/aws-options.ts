@@ -4,7 +4,7 @@
  * instance and container roles).
  */
 import { Command } from 'commander';
-import { fromIni } from '@aws-sdk/credential-providers';
+import type { fromIni } from '@aws-sdk/credential-providers';
 
 export interface AwsOptions {
   readonly region?: string;
@@ -31,7 +31,19 @@ export function awsClientConfig(options: AwsOptions): AwsClientConfig {
     // `profile` makes the client read the region from that profile too; fromIni reads its
     // credentials (keys, role to assume, SSO), as the brief asks for named profiles.
     config.profile = options.profile;
-    config.credentials = fromIni({ profile: options.profile });
+    config.credentials = lazyFromIni(options.profile);
   }
   return config;
+}
+
+/**
+ * fromIni({ profile }), loaded on the first credentials request: the credential providers pull in
+ * most of the AWS SDK, which commands that never call AWS must not pay for at start-up.
+ */
+function lazyFromIni(profile: string): ReturnType<typeof fromIni> {
+  let provider: ReturnType<typeof fromIni> | undefined;
+  return async (properties) => {
+    provider ??= (await import('@aws-sdk/credential-providers')).fromIni({ profile });
+    return provider(properties);
+  };
 }

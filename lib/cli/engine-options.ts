@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { AthenaEngine, ATHENA_MAX_REUSE_MINUTES } from '../engines/athena-engine';
+import { ATHENA_MAX_REUSE_MINUTES } from '../engines/athena-limits';
 import type { QueryEngine } from '../engines/engine';
 import { EVENT_CACHE_ENV, eventCacheEnabled } from '../engines/event-cache';
 import { EVENTS_PREFIX } from '../lake-layout';
@@ -75,6 +75,8 @@ export async function openEngine(options: EngineOptions, context: CliContext): P
   if (!database) {
     throw new UsageError('Athena needs to know where ticket_events is: pass --stack <name> (the deployed freshlake stack), or --database <name> [--workgroup <name>].');
   }
+  // The Athena engine (and with it the AWS SDK) loads only for an Athena run.
+  const { AthenaEngine } = await import('../engines/athena-engine');
   return new AthenaEngine({ workGroup: workgroup, database, reuseMaxAgeMinutes: options.reuseMinutes, clientConfig });
 }
 
@@ -88,30 +90,9 @@ async function openLocalEngine(lakeDir: string, fromOption: boolean, cache: bool
   if (!existsSync(join(lakeDir, EVENTS_PREFIX))) {
     throw new InputError(`${lakeDir} is not a freshlake lake (no ${EVENTS_PREFIX} folder): point --lake at the directory that holds ${EVENTS_PREFIX}.`);
   }
-  const { LocalEngine } = await loadLocalEngineModule();
+  // DuckDB's native module takes over half a second to load: only commands that query load it.
+  const { LocalEngine } = await import('../engines/local-engine');
   // Cache notes (loading new files, or why the cache is not used) are progress: terminal only.
   const onStatus = context.stderr.isTTY ? (message: string) => context.stderr.write(`${message}\n`) : undefined;
   return LocalEngine.open({ lakeDir, cache, onStatus });
-}
-
-type LocalEngineModule = typeof import('../engines/local-engine');
-
-/**
- * Loads the local engine on demand: DuckDB's native module takes over half a second to load, and
- * `queries`, `ddl`, `check` and Athena runs never need it.
- *
- * require() first: the launcher compiles TypeScript through tsx's require hook, and a dynamic
- * import() there would go to Node's ESM loader, which cannot resolve the .ts file. Under a runner
- * that compiles through import() instead (vitest), require() finds no such module, so import().
- */
-async function loadLocalEngineModule(): Promise<LocalEngineModule> {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('../engines/local-engine') as LocalEngineModule;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const aboutThisModule = String((error as Error).message).includes('local-engine');
-    if (code !== 'MODULE_NOT_FOUND' || !aboutThisModule) throw error;
-    return import('../engines/local-engine');
-  }
 }

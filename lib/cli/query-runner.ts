@@ -4,7 +4,7 @@
  */
 import type { QueryStatistics } from '../engines/engine';
 import type { BoundParameter } from '../saved-queries';
-import { formatBytes } from '../engines/athena-engine';
+import { formatBytes } from '../engines/athena-limits';
 import type { CliContext, CliOutputStream } from './context';
 import { openEngine, type EngineOptions } from './engine-options';
 import { InterruptedError } from './error-report';

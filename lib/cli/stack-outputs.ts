@@ -2,7 +2,6 @@
  * Reads a deployed freshlake stack's outputs (lib/stack-outputs.ts names them), so `--stack
  * Freshlake-123456` is all a user needs to know: workgroup, database, table and bucket follow.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { callAws } from '../aws-errors';
 import { RemoteError } from '../errors';
 import { STACK_OUTPUTS, type StackOutputKey } from '../stack-outputs';
@@ -15,6 +14,8 @@ export type FreshlakeStackOutputs = Partial<Record<StackOutputKey, string>>;
  * @throws RemoteError when the stack does not exist or is not in a usable state
  */
 export async function readStackOutputs(stackName: string, clientConfig: AwsClientConfig): Promise<FreshlakeStackOutputs> {
+  // Loaded here, not at the top: the CLI loads the AWS SDK only when a command calls AWS.
+  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const client = new CloudFormationClient(clientConfig);
   try {
     const response = await callAws('cloudformation:DescribeStacks', async () => {

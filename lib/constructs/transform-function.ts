@@ -1,13 +1,12 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { bundledFunction, handlerEntry } from './lambda-code';
 
 /** The transform handler (lambda/transform/index.ts), bundled alone. */
-export const TRANSFORM_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'transform', 'index.ts');
+export const TRANSFORM_ENTRY = handlerEntry('transform');
 
 /**
  * The newest Node.js runtime aws-cdk-lib 2.276 offers. Pinned rather than `latestVersion()` so a
@@ -38,15 +37,16 @@ export interface TransformFunctionProps {
 }
 
 /**
- * The Firehose transform Lambda: `handler` from lambda/transform/index.ts, bundled by esbuild on
- * this machine (no Docker), minified, arm64, on the newest Node.js runtime. The handler does not
+ * The Firehose transform Lambda: `handler` from lambda/transform/index.ts, bundled by esbuild
+ * (lambda-code.ts: locally at synth from the sources, prebuilt in the installed package; never
+ * Docker), minified, arm64, on the newest Node.js runtime. The handler does not
  * import the AWS SDK, and `@aws-sdk/*` is external anyway, so the bundle carries none.
  *
  * Its role can write only to its own log group: no managed policy (AWSLambdaBasicExecutionRole
  * would allow writing to every log group in the account).
  */
 export class TransformFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: TransformFunctionProps = {}) {
@@ -68,23 +68,14 @@ export class TransformFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    this.function = bundledFunction(this, 'Function', 'transform', {
       description: 'Firehose transform: one JSON event per line, partition key dt = UTC day of the event time.',
-      entry: TRANSFORM_ENTRY,
-      handler: 'handler',
       runtime: TRANSFORM_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(60),
       role,
       logGroup: this.logGroup,
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: false,
-        // The handler needs no SDK; keep it out even if an import slips in (the runtime has v3).
-        externalModules: ['@aws-sdk/*'],
-      },
     });
   }
 }

@@ -28,13 +28,14 @@ import { callAws } from '../aws-errors';
 import { QueryError, UsageError } from '../errors';
 import type { BoundParameter } from '../saved-queries';
 import type { QueryEngine, QueryOptions, QueryResult, QueryStatistics, ResultColumn, RowValue } from './engine';
+import { ATHENA_MAX_REUSE_MINUTES, formatBytes } from './athena-limits';
+
+export { ATHENA_MAX_REUSE_MINUTES, formatBytes };
 
 /** The default catalog: tables registered in the Glue Data Catalog. */
 export const ATHENA_DEFAULT_CATALOG = 'AwsDataCatalog';
 /** GetQueryResults MaxResults upper bound. */
 export const ATHENA_MAX_PAGE_ROWS = 1000;
-/** Result reuse accepts a maximum age of at most 7 days. */
-export const ATHENA_MAX_REUSE_MINUTES = 7 * 24 * 60;
 /** An ExecutionParameters item is at most 1,024 characters. */
 export const ATHENA_MAX_PARAMETER_LENGTH = 1024;
 
@@ -217,17 +218,6 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
 export class AthenaEngine implements QueryEngine {

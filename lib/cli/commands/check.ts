@@ -4,7 +4,7 @@
  * views with the schema definition, one line per difference; exit 1 when there is any.
  */
 import { Command } from 'commander';
-import { EntityNotFoundException, GetTableCommand, GlueClient, type Table } from '@aws-sdk/client-glue';
+import type { GlueClient, Table } from '@aws-sdk/client-glue';
 import { callAws } from '../../aws-errors';
 import { EXIT_FAILURE, FreshlakeError, UsageError } from '../../errors';
 import { ticketEventsTableDrift, viewDrift } from '../../glue-drift';
@@ -62,6 +62,8 @@ Examples:
       table ??= TICKET_EVENTS_TABLE;
       if (location && !location.endsWith('/')) location += '/';
 
+      // The AWS SDK loads with the command that calls AWS, not at CLI start-up (lib/cli/program.ts).
+      const { GlueClient } = await import('@aws-sdk/client-glue');
       const glue = new GlueClient(clientConfig);
       try {
         const deployed = await getTable(glue, database, table);
@@ -83,6 +85,7 @@ Examples:
 }
 
 async function getTable(glue: GlueClient, database: string, name: string): Promise<Table | undefined> {
+  const { EntityNotFoundException, GetTableCommand } = await import('@aws-sdk/client-glue');
   return callAws('glue:GetTable', async () => {
     try {
       return (await glue.send(new GetTableCommand({ DatabaseName: database, Name: name }))).Table;

@@ -10,11 +10,10 @@
  * creates are removed by the views).
  */
 import { Command, Option } from 'commander';
-import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { RemoteError, UsageError } from '../../errors';
 import { ingestToLake, type IngestSummary } from '../../local/ingest';
-import { sendToFirehose, type FirehoseSendSummary } from '../../local/firehose-sender';
+import type { FirehoseSendSummary } from '../../local/firehose-sender';
 import { cliContext, type CliOutputStream } from '../context';
 import { addAwsOptions, awsClientConfig, type AwsOptions } from '../aws-options';
 import { InterruptedError } from '../error-report';
@@ -158,6 +157,8 @@ async function ingestToFirehose(
   const clientConfig = awsClientConfig(options);
   const streamName = options.stream ?? requireStackOutput(options.stack!, await readStackOutputs(options.stack!, clientConfig), 'deliveryStreamName');
   const failedOutput = resolve(context.cwd, options.failedOutput ?? `freshlake-failed-${context.now().toISOString().replace(/[:.]/g, '-')}.jsonl`);
+  // The AWS SDK loads with the command that calls AWS, not at CLI start-up (lib/cli/program.ts).
+  const [{ FirehoseClient }, { sendToFirehose }] = await Promise.all([import('@aws-sdk/client-firehose'), import('../../local/firehose-sender')]);
   const client = new FirehoseClient(clientConfig);
   let summary: FirehoseSendSummary;
   try {
