@@ -1,5 +1,5 @@
 -- name: refund-tickets-today
--- description: Tickets of a type (default Refund) created on a UTC day (default today), in their latest state. Spam tickets are left out. Reads only the partitions from that day on.
+-- description: Tickets of a type (default Refund) created on a UTC day (default today), in their latest state, with status, group and agent names (synced names, else codes and ids). Spam and deleted tickets are left out. Reads only the partitions from that day on.
 -- param: day date = today | UTC day the tickets were created
 -- param: type string = Refund | Ticket type, e.g. Refund, Question, Incident, Problem, Feature Request
 WITH latest_since_day AS (
@@ -15,19 +15,25 @@ WITH latest_since_day AS (
   WHERE dt >= :day
 )
 SELECT
-  ticket_id,
-  subject,
-  ticket_type,
-  status_name,
-  priority_name,
-  channel_name,
-  group_id,
-  responder_id,
-  created_at,
-  updated_at
-FROM latest_since_day
-WHERE recency = 1
-  AND CAST(created_at AS date) = CAST(:day AS date)
-  AND ticket_type = :type
-  AND coalesce(spam, false) = false
-ORDER BY created_at, ticket_id
+  l.ticket_id,
+  l.subject,
+  l.ticket_type,
+  coalesce(st.status_name, l.status_name) AS status_name,
+  l.priority_name,
+  l.channel_name,
+  l.group_id,
+  coalesce(g.group_name, CAST(l.group_id AS varchar)) AS group_name,
+  l.responder_id,
+  coalesce(a.agent_name, CAST(l.responder_id AS varchar)) AS agent_name,
+  l.created_at,
+  l.updated_at
+FROM latest_since_day l
+LEFT JOIN ticket_statuses st ON st.status = l.status
+LEFT JOIN groups g ON g.group_id = l.group_id
+LEFT JOIN agents a ON a.agent_id = l.responder_id
+WHERE l.recency = 1
+  AND CAST(l.created_at AS date) = CAST(:day AS date)
+  AND l.ticket_type = :type
+  AND coalesce(l.spam, false) = false
+  AND coalesce(l.deleted, false) = false
+ORDER BY l.created_at, l.ticket_id

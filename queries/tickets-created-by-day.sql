@@ -1,5 +1,5 @@
 -- name: tickets-created-by-day
--- description: Tickets created per UTC day, by type and channel (as in the ticket's latest state), between two days inclusive. Spam tickets are left out. Reads only the partitions from the first day on.
+-- description: Tickets created per UTC day, by type and channel (as in the ticket's latest state), between two days inclusive. Spam and deleted tickets are left out. Reads only the partitions from the first day on.
 -- param: from date = today-30 | First UTC creation day
 -- param: to date = today | Last UTC creation day (inclusive)
 WITH latest_since_from AS (
@@ -23,5 +23,6 @@ FROM latest_since_from
 WHERE recency = 1
   AND CAST(created_at AS date) BETWEEN CAST(:from AS date) AND CAST(:to AS date)
   AND coalesce(spam, false) = false
+  AND coalesce(deleted, false) = false
 GROUP BY CAST(created_at AS date), ticket_type, channel_name
 ORDER BY created_day, ticket_type NULLS LAST, channel_name NULLS LAST

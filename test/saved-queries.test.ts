@@ -239,6 +239,7 @@ describe('saved queries on the fixture lake', () => {
         priority_name: 'Urgent',
         channel_name: 'Chat',
         responder_id: null,
+        agent_name: null,
         event_id: 'c2a4f0de-7d0e-4d52-8a43-9f5f3a1b6e07',
       });
     });
@@ -257,15 +258,16 @@ describe('saved queries on the fixture lake', () => {
       expect(await run('refund-tickets-today')).toEqual([
         {
           ticket_id: 1006, subject: 'Refund my order', ticket_type: 'Refund', status_name: 'Open', priority_name: 'Medium', channel_name: 'Email',
-          group_id: GROUP_BILLING, responder_id: null, created_at: '2026-11-27 08:00:00.000', updated_at: '2026-11-27 08:00:00.000',
+          group_id: GROUP_BILLING, group_name: String(GROUP_BILLING), responder_id: null, agent_name: null, created_at: '2026-11-27 08:00:00.000', updated_at: '2026-11-27 08:00:00.000',
         },
         {
           ticket_id: 1008, subject: 'Cancel and refund', ticket_type: 'Refund', status_name: 'Open', priority_name: 'Low', channel_name: 'Feedback Widget',
-          group_id: GROUP_TECH, responder_id: null, created_at: '2026-11-27 09:00:00.000', updated_at: '2026-11-27 09:30:00.000',
+          group_id: GROUP_TECH, group_name: String(GROUP_TECH), responder_id: null, agent_name: null, created_at: '2026-11-27 09:00:00.000', updated_at: '2026-11-27 09:30:00.000',
         },
         {
           ticket_id: 4711, subject: 'Refund for duplicate charge', ticket_type: 'Refund', status_name: 'Pending', priority_name: 'Urgent',
-          channel_name: 'Email', group_id: 20000012345, responder_id: 20000000042, created_at: '2026-11-27 09:14:02.000', updated_at: '2026-11-27 10:02:40.000',
+          channel_name: 'Email', group_id: 20000012345, group_name: '20000012345', responder_id: 20000000042, agent_name: '20000000042', created_at: '2026-11-27 09:14:02.000',
+          updated_at: '2026-11-27 10:02:40.000',
         },
       ]);
     });
@@ -288,11 +290,11 @@ describe('saved queries on the fixture lake', () => {
       // 4711 got a responder. Left: 1002 (Pending) and 4712 (Open, the payload variant).
       expect(await run('urgent-unassigned')).toEqual([
         {
-          ticket_id: 1002, subject: 'Invoices missing', status_name: 'Pending', channel_name: 'Email', group_id: GROUP_TECH, requester_id: 30000001002,
+          ticket_id: 1002, subject: 'Invoices missing', status_name: 'Pending', channel_name: 'Email', group_id: GROUP_TECH, group_name: String(GROUP_TECH), requester_id: 30000001002,
           created_at: '2026-11-26 07:00:00.000', updated_at: '2026-11-26 12:00:00.000', due_by: '2026-11-27 15:00:00.000',
         },
         {
-          ticket_id: 4712, subject: 'Não consigo acessar minha conta', status_name: 'Open', channel_name: 'Chat', group_id: 20000012346,
+          ticket_id: 4712, subject: 'Não consigo acessar minha conta', status_name: 'Open', channel_name: 'Chat', group_id: 20000012346, group_name: '20000012346',
           requester_id: 20000098766, created_at: '2026-11-27 11:00:00.000', updated_at: '2026-11-27 11:29:59.000', due_by: '2026-11-28 11:00:00.000',
         },
       ]);
@@ -343,52 +345,55 @@ describe('saved queries on the fixture lake', () => {
   });
 
   describe('agent-workload', () => {
-    it('counts Open and Pending tickets per responder, the unassigned backlog as responder NULL', async () => {
+    it('counts unresolved tickets per responder, the unassigned backlog as responder NULL; names fall back to the id', async () => {
       // Unassigned: 1002 P (Urgent), 1006 O, 1008 O, 4712 O (Urgent). Anna: 1001 O (Urgent), 1004 O.
-      // Bob: 1007 P, 1009 O. 20000000042: 4711 P (Urgent).
+      // Bob: 1007 P, 1009 O. 20000000042: 4711 P (Urgent). No agents are synced: the ids stand in for names.
+      const workload = { custom_status_tickets: 0 };
       expect(await run('agent-workload')).toEqual([
-        { responder_id: null, open_tickets: 3, pending_tickets: 1, total_tickets: 4, urgent_tickets: 2, oldest_created_at: '2026-11-26 07:00:00.000' },
-        { responder_id: AGENT_ANNA, open_tickets: 2, pending_tickets: 0, total_tickets: 2, urgent_tickets: 1, oldest_created_at: '2026-11-25 08:00:00.000' },
-        { responder_id: AGENT_BOB, open_tickets: 1, pending_tickets: 1, total_tickets: 2, urgent_tickets: 0, oldest_created_at: '2026-11-24 09:00:00.000' },
-        { responder_id: 20000000042, open_tickets: 0, pending_tickets: 1, total_tickets: 1, urgent_tickets: 1, oldest_created_at: '2026-11-27 09:14:02.000' },
+        { responder_id: null, agent_name: null, open_tickets: 3, pending_tickets: 1, ...workload, total_tickets: 4, urgent_tickets: 2, oldest_created_at: '2026-11-26 07:00:00.000' },
+        { responder_id: AGENT_ANNA, agent_name: String(AGENT_ANNA), open_tickets: 2, pending_tickets: 0, ...workload, total_tickets: 2, urgent_tickets: 1, oldest_created_at: '2026-11-25 08:00:00.000' },
+        { responder_id: AGENT_BOB, agent_name: String(AGENT_BOB), open_tickets: 1, pending_tickets: 1, ...workload, total_tickets: 2, urgent_tickets: 0, oldest_created_at: '2026-11-24 09:00:00.000' },
+        { responder_id: 20000000042, agent_name: '20000000042', open_tickets: 0, pending_tickets: 1, ...workload, total_tickets: 1, urgent_tickets: 1, oldest_created_at: '2026-11-27 09:14:02.000' },
       ]);
     });
   });
 
   describe('time-to-first-assignment', () => {
-    it('gives exact p50/p90 hours by latest priority, never-assigned tickets apart', async () => {
-      // Urgent: 1001 1.5 h, 4711 48 min 38 s = 0.81 h, 1002/1011/4712 never: sorted [0.81, 1.5];
-      //   p50 = rank ceil(0.5*2)=1 -> 0.81, p90 = rank ceil(0.9*2)=2 -> 1.5.
+    it('gives exact p50/p90 hours by latest priority, never-assigned tickets and tickets without their create event apart', async () => {
+      // Urgent: 1001 1.5 h, 4711 48 min 38 s = 0.81 h, 1002/1011 never: sorted [0.81, 1.5];
+      //   p50 = rank ceil(0.5*2)=1 -> 0.81, p90 = rank ceil(0.9*2)=2 -> 1.5. 4712 has only an update
+      //   event: when it was first assigned is unknown, so it is history_incomplete, not "never".
       // High: 1004 0 h and 1009 0 h (assigned at creation), 1010 1 h: p50 rank 2 -> 0, p90 rank 3 -> 1.
       // Medium: 1007 2.5 h, 1006 never. Low: 1003 0 h, 1008 never. 1005 is spam.
       expect(await run('time-to-first-assignment', WHOLE_LAKE)).toEqual([
-        { priority_name: 'Urgent', tickets: 5, assigned_tickets: 2, never_assigned: 3, p50_hours: 0.81, p90_hours: 1.5 },
-        { priority_name: 'High', tickets: 3, assigned_tickets: 3, never_assigned: 0, p50_hours: 0, p90_hours: 1 },
-        { priority_name: 'Medium', tickets: 2, assigned_tickets: 1, never_assigned: 1, p50_hours: 2.5, p90_hours: 2.5 },
-        { priority_name: 'Low', tickets: 2, assigned_tickets: 1, never_assigned: 1, p50_hours: 0, p90_hours: 0 },
+        { priority_name: 'Urgent', tickets: 4, assigned_tickets: 2, never_assigned: 2, history_incomplete: 1, p50_hours: 0.81, p90_hours: 1.5 },
+        { priority_name: 'High', tickets: 3, assigned_tickets: 3, never_assigned: 0, history_incomplete: 0, p50_hours: 0, p90_hours: 1 },
+        { priority_name: 'Medium', tickets: 2, assigned_tickets: 1, never_assigned: 1, history_incomplete: 0, p50_hours: 2.5, p90_hours: 2.5 },
+        { priority_name: 'Low', tickets: 2, assigned_tickets: 1, never_assigned: 1, history_incomplete: 0, p50_hours: 0, p90_hours: 0 },
       ]);
     });
 
     it('counts only tickets created in the range', async () => {
-      // Created 11-27: 1006 (Medium, never), 1008 (Low, never), 4711 (Urgent, 0.81 h), 4712 (Urgent, never).
+      // Created 11-27: 1006 (Medium, never), 1008 (Low, never), 4711 (Urgent, 0.81 h), 4712 (Urgent, no create event).
       expect(await run('time-to-first-assignment', { from: '2026-11-27', to: '2026-11-27' })).toEqual([
-        { priority_name: 'Urgent', tickets: 2, assigned_tickets: 1, never_assigned: 1, p50_hours: 0.81, p90_hours: 0.81 },
-        { priority_name: 'Medium', tickets: 1, assigned_tickets: 0, never_assigned: 1, p50_hours: null, p90_hours: null },
-        { priority_name: 'Low', tickets: 1, assigned_tickets: 0, never_assigned: 1, p50_hours: null, p90_hours: null },
+        { priority_name: 'Urgent', tickets: 1, assigned_tickets: 1, never_assigned: 0, history_incomplete: 1, p50_hours: 0.81, p90_hours: 0.81 },
+        { priority_name: 'Medium', tickets: 1, assigned_tickets: 0, never_assigned: 1, history_incomplete: 0, p50_hours: null, p90_hours: null },
+        { priority_name: 'Low', tickets: 1, assigned_tickets: 0, never_assigned: 1, history_incomplete: 0, p50_hours: null, p90_hours: null },
       ]);
     });
   });
 
   describe('resolution-time', () => {
     it('gives exact p50/p90 hours to the first Resolved/Closed event by latest priority', async () => {
-      // Urgent: 1011 resolved after 2 h; 1001, 1002, 4711, 4712 not. High: 1004 closed after 2 h (the
-      // reopen does not matter: first resolution), 1010 after 6 h, 1009 not: p50 rank 1 -> 2, p90 rank 2 -> 6.
+      // Urgent: 1011 resolved after 2 h; 1001, 1002, 4711 not; 4712 has no create event and no stats:
+      // history_incomplete. High: 1004 closed after 2 h (the reopen does not matter: first resolution),
+      // 1010 after 6 h, 1009 not: p50 rank 1 -> 2, p90 rank 2 -> 6.
       // Medium: 1006, 1007 not. Low: 1003 after 5 h, 1008 not.
       expect(await run('resolution-time', WHOLE_LAKE)).toEqual([
-        { priority_name: 'Urgent', tickets: 5, resolved_tickets: 1, unresolved: 4, p50_hours: 2, p90_hours: 2 },
-        { priority_name: 'High', tickets: 3, resolved_tickets: 2, unresolved: 1, p50_hours: 2, p90_hours: 6 },
-        { priority_name: 'Medium', tickets: 2, resolved_tickets: 0, unresolved: 2, p50_hours: null, p90_hours: null },
-        { priority_name: 'Low', tickets: 2, resolved_tickets: 1, unresolved: 1, p50_hours: 5, p90_hours: 5 },
+        { priority_name: 'Urgent', tickets: 4, resolved_tickets: 1, unresolved: 3, history_incomplete: 1, p50_hours: 2, p90_hours: 2 },
+        { priority_name: 'High', tickets: 3, resolved_tickets: 2, unresolved: 1, history_incomplete: 0, p50_hours: 2, p90_hours: 6 },
+        { priority_name: 'Medium', tickets: 2, resolved_tickets: 0, unresolved: 2, history_incomplete: 0, p50_hours: null, p90_hours: null },
+        { priority_name: 'Low', tickets: 2, resolved_tickets: 1, unresolved: 1, history_incomplete: 0, p50_hours: 5, p90_hours: 5 },
       ]);
     });
   });
@@ -400,11 +405,13 @@ describe('saved queries on the fixture lake', () => {
       expect(await run('reopened-tickets', WHOLE_LAKE)).toEqual([
         {
           reopened_at: '2026-11-25 09:00:00.000', ticket_id: 1003, reopened_from: 'Resolved', reopened_as: 'Open', priority_name: 'Low',
-          group_id: GROUP_BILLING, responder_id: AGENT_BOB, subject: 'How do I export?', event_id: 'e-1003-reopen',
+          group_id: GROUP_BILLING, group_name: String(GROUP_BILLING), responder_id: AGENT_BOB, agent_name: String(AGENT_BOB), subject: 'How do I export?',
+          seen_in: 'event', event_id: 'e-1003-reopen',
         },
         {
           reopened_at: '2026-11-26 09:00:00.000', ticket_id: 1004, reopened_from: 'Closed', reopened_as: 'Open', priority_name: 'High',
-          group_id: GROUP_TECH, responder_id: AGENT_ANNA, subject: 'App crashes on login', event_id: 'e-1004-reopen',
+          group_id: GROUP_TECH, group_name: String(GROUP_TECH), responder_id: AGENT_ANNA, agent_name: String(AGENT_ANNA), subject: 'App crashes on login',
+          seen_in: 'event', event_id: 'e-1004-reopen',
         },
       ]);
     });
