@@ -18,6 +18,7 @@ import { registerDdlCommand } from './commands/ddl';
 import { registerCheckCommand } from './commands/check';
 import { registerGenerateCommand } from './commands/generate';
 import { registerIngestCommand } from './commands/ingest';
+import { registerSyncCommand } from './commands/sync';
 import { registerDemoCommand } from './commands/demo';
 
 const VERSION = '0.1.0';
@@ -55,6 +56,7 @@ Exit codes: 0 ok, 1 query failed / AWS error / drift found, 2 usage error, 130 i
   registerCheckCommand(program);
   registerGenerateCommand(program);
   registerIngestCommand(program);
+  registerSyncCommand(program);
   registerDemoCommand(program);
 
   applyToAllCommands(program, (command) => {
