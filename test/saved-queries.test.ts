@@ -455,8 +455,8 @@ describe('saved queries on the fixture lake', () => {
       // 1011 at 14:30 (resolved), 1005 at 13:30 (spam).
       expect(await run('sla-due-soon')).toEqual([
         {
-          ticket_id: 1002, subject: 'Invoices missing', priority_name: 'Urgent', status_name: 'Pending', group_id: GROUP_TECH, responder_id: null,
-          due_by: '2026-11-27 15:00:00.000', hours_left: 1,
+          ticket_id: 1002, subject: 'Invoices missing', priority_name: 'Urgent', status_name: 'Pending', group_id: GROUP_TECH, group_name: String(GROUP_TECH),
+          responder_id: null, agent_name: null, due_by: '2026-11-27 15:00:00.000', hours_left: 1,
         },
       ]);
     });
