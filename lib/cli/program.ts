@@ -20,6 +20,7 @@ import { registerGenerateCommand } from './commands/generate';
 import { registerIngestCommand } from './commands/ingest';
 import { registerSyncCommand } from './commands/sync';
 import { registerDemoCommand } from './commands/demo';
+import { registerReportCommand } from './commands/report';
 
 const VERSION = '0.1.0';
 
@@ -58,6 +59,7 @@ Exit codes: 0 ok, 1 query failed / AWS error / drift found, 2 usage error, 130 i
   registerIngestCommand(program);
   registerSyncCommand(program);
   registerDemoCommand(program);
+  registerReportCommand(program);
 
   applyToAllCommands(program, (command) => {
     command.exitOverride();
