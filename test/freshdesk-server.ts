@@ -505,3 +505,65 @@ export function seedAccount(server: FakeFreshdesk, options: SeedAccountOptions):
     tied += ids.length;
   }
 }
+
+/**
+ * A sync sink that keeps everything in memory, for tests and benchmarks of the crawl and the
+ * sync core: the latest version per ticket (ordered as the views order it: updated_at, then the
+ * spam/deleted version), the dimensions, the checkpoint. `failAfterWrites` makes the n-th
+ * writeTickets call throw, as a crash would; `durable` then holds only what a flush made durable.
+ */
+export class MemorySyncSink {
+  /** Versions made durable by flush(). */
+  readonly durable = new Map<number, Record<string, unknown>>();
+  readonly dimensions = new Map<string, readonly Record<string, unknown>[]>();
+  checkpoint: import('../lib/freshdesk/checkpoint').SyncCheckpoint | undefined;
+  checkpointsWritten = 0;
+  ticketWrites = 0;
+  versionsWritten = 0;
+  failAfterWrites?: number;
+  private pending: Record<string, unknown>[] = [];
+
+  async writeTickets(tickets: readonly Record<string, unknown>[]): Promise<void> {
+    this.ticketWrites++;
+    if (this.failAfterWrites !== undefined && this.ticketWrites > this.failAfterWrites) throw new Error('simulated crash');
+    this.versionsWritten += tickets.length;
+    this.pending.push(...tickets.map((t) => ({ ...t })));
+  }
+
+  async flush(): Promise<void> {
+    for (const ticket of this.pending) {
+      const id = ticket.id as number;
+      const had = this.durable.get(id);
+      if (!had || latestOrder(ticket) >= latestOrder(had)) this.durable.set(id, ticket);
+    }
+    this.pending = [];
+  }
+
+  async writeDimension(name: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    this.dimensions.set(name, rows);
+  }
+
+  async readCheckpoint() {
+    return this.checkpoint;
+  }
+
+  async writeCheckpoint(checkpoint: import('../lib/freshdesk/checkpoint').SyncCheckpoint): Promise<void> {
+    this.checkpoint = JSON.parse(JSON.stringify(checkpoint));
+    this.checkpointsWritten++;
+  }
+
+  /** Ids whose durable latest state differs from the server's (or is missing). */
+  differences(server: FakeFreshdesk): number[] {
+    const wrong: number[] = [];
+    for (const [id, truth] of server.truth()) {
+      const ours = this.durable.get(id);
+      if (!ours || ours.updated_at !== truth.updated_at || ours.status !== truth.status || (ours.deleted === true) !== truth.deleted || ours.spam !== truth.spam) wrong.push(id);
+    }
+    return wrong;
+  }
+}
+
+/** The views' order for one ticket's versions: updated_at, then the spam/deleted version last. */
+function latestOrder(ticket: Record<string, unknown>): string {
+  return `${ticket.updated_at as string}|${ticket.spam === true ? 1 : 0}${ticket.deleted === true ? 1 : 0}`;
+}

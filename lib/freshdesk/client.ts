@@ -125,7 +125,7 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
 
 /** `https://acme.freshdesk.com` for `acme` (a full host is accepted too). */
 export function domainBaseUrl(domain: string): string {
-  const name = domain.trim().replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  const name = domain.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
   if (!/^[A-Za-z0-9-]+(\.freshdesk\.com)?$/.test(name)) {
     throw new RemoteError(`"${domain}" is not a Freshdesk domain: pass the <name> of https://<name>.freshdesk.com, or --url <base-url>.`);
   }
@@ -264,6 +264,8 @@ export class FreshdeskClient {
         }
         const wait = retryAfterMs(response.headers, this.now()) ?? this.config.defaultRetryAfterMs ?? this.windowMs;
         await this.waitForRateLimit(wait);
+        // Retry-After covered the wait: no pacing on top of it until the next answer's headers.
+        this.stats.rateLimitRemaining = undefined;
         continue;
       }
       if (response.status === 401) {
