@@ -151,6 +151,18 @@ export interface TicketGroundTruth {
   readonly reassignmentCount: number;
   /** Distinct event ids of this ticket, in event order. */
   readonly eventIds: readonly string[];
+  /** Every state the ticket was in, in order: from its `updated_at` until the next one's (the daily backlog's truth). */
+  readonly states: readonly TicketStateChange[];
+}
+
+/** One state of a ticket, as the simulation held it from `updatedAtMs` on. */
+export interface TicketStateChange {
+  readonly updatedAtMs: number;
+  readonly status: number;
+  readonly priority: number;
+  readonly groupId: number;
+  readonly responderId: number | null;
+  readonly spam: boolean;
 }
 
 /** When a change happened: the update's `updated_at` and its event `time`, epoch ms. */
@@ -366,6 +378,7 @@ function simulateTicket(context: RunContext, id: number, createdAt: number): { e
 
   const events: SimulatedEvent[] = [];
   const eventIds: string[] = [];
+  const states: TicketStateChange[] = [];
   let firstAssignedAt: number | null = null;
   let firstAssignedEventTime: number | null = null;
   let firstResolvedAt: number | null = null;
@@ -391,6 +404,7 @@ function simulateTicket(context: RunContext, id: number, createdAt: number): { e
     });
     events.push({ event: { id: eventId, detailType, ticketId: id, time, json, duplicate: false }, timeSeconds });
     eventIds.push(eventId);
+    states.push({ updatedAtMs: state.updatedAt * 1000, status: state.status, priority: state.priority, groupId: state.groupId, responderId: state.responderId, spam: state.spam });
     if (state.responderId !== null && firstAssignedAt === null) {
       firstAssignedAt = state.updatedAt;
       firstAssignedEventTime = timeSeconds;
@@ -630,6 +644,7 @@ function simulateTicket(context: RunContext, id: number, createdAt: number): { e
     escalations,
     reassignmentCount,
     eventIds,
+    states,
   };
   return { events, truth };
 }
