@@ -1,7 +1,10 @@
 /**
  * Runs the freshlake CLI in-process (so aws-sdk-client-mock stands in for AWS) with captured
  * stdout/stderr, or as a child process through bin/freshlake.js (to check the real launcher,
- * exit codes and that no stack trace leaks).
+ * exit codes and that no stack trace leaks). The child runs what a user of this checkout runs:
+ * the compiled build when it is current (after `npm ci` / `npm run build`, as in CI), else the
+ * TypeScript sources through tsx (bin/build-state.js decides), never a stale build.
+ * test/package.test.ts covers the installed package's compiled CLI.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +28,7 @@ export interface InProcessOptions {
   readonly stderrIsTTY?: boolean;
   readonly now?: Date;
   /** Receives the function that simulates Ctrl-C, once the command registers its handler. */
-  readonly onInterruptHandler?: (pressCtrlC: () => void) => void;
+  readonly onInterruptHandler?: (pressCtrlC: () => void, stopping?: string) => void;
 }
 
 export async function runCliInProcess(args: readonly string[], options: InProcessOptions = {}): Promise<CliRun> {
@@ -38,8 +41,8 @@ export async function runCliInProcess(args: readonly string[], options: InProces
     cwd: options.cwd ?? process.cwd(),
     now: () => options.now ?? new Date('2026-11-27T12:00:00Z'),
     readStdin: async () => options.stdin ?? '',
-    onInterrupt: (handler) => {
-      options.onInterruptHandler?.(handler);
+    onInterrupt: (handler, stopping) => {
+      options.onInterruptHandler?.(handler, stopping);
       return () => {};
     },
   };
