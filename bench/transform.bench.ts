@@ -13,7 +13,7 @@
  * - As Lambda runs it: the same pair again with the request JSON.parse and response JSON.stringify
  *   the Lambda runtime adds, in a separate phase, so a saving that only moves work into the
  *   response serialization shows.
- * - Bundle: esbuild with the options the stack's NodejsFunction uses (minified, cjs, runtime target).
+ * - Bundle: esbuild with the options the stack uses (LAMBDA_BUNDLING in lib/constructs/lambda-code.ts).
  *
  * Run: `npm run bench -- transform`. Iterations: BENCH_ITERATIONS (default 60).
  */
@@ -240,20 +240,20 @@ async function benchmarkThroughput(): Promise<void> {
   console.log(ratioLine(handlerEndToEndMs, floorEndToEndMs));
 }
 
-/** Bundles the handler as the stack's NodejsFunction does (lib/constructs/transform-function.ts). */
+/** Bundles the handler as the stack does (lib/constructs/lambda-code.ts: NodejsFunction, or the prebuilt bundle). */
 async function benchmarkBundleSize(): Promise<void> {
   // Loaded only now: aws-cdk-lib takes a while to load and must not disturb the timings above.
-  const { TRANSFORM_ENTRY, TRANSFORM_RUNTIME } = await import('../lib/constructs/transform-function');
-  // NodejsFunction's esbuild target for a runtime: nodejs24.x -> node24.
-  const target = TRANSFORM_RUNTIME.name.replace(/^nodejs(\d+).*$/, 'node$1');
+  const { TRANSFORM_ENTRY } = await import('../lib/constructs/transform-function');
+  const { LAMBDA_BUNDLING } = await import('../lib/constructs/lambda-code');
+  const target = LAMBDA_BUNDLING.target;
   const result = await build({
     entryPoints: [TRANSFORM_ENTRY],
     bundle: true,
     platform: 'node',
     target,
     format: 'cjs',
-    minify: true,
-    external: ['@aws-sdk/*'], // as NodejsFunction's externalModules in the construct
+    minify: LAMBDA_BUNDLING.minify,
+    external: [...LAMBDA_BUNDLING.externalModules],
     write: false,
     metafile: true,
     logLevel: 'silent',
