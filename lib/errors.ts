@@ -9,6 +9,8 @@
 export const EXIT_FAILURE = 1;
 /** The command line or the input is wrong: fix the invocation. */
 export const EXIT_USAGE = 2;
+/** `ingest`: some inputs were damaged; everything readable in them was ingested (the summary names them). */
+export const EXIT_PARTIAL = 3;
 
 export abstract class FreshlakeError extends Error {
   abstract readonly exitCode: number;
@@ -36,4 +38,14 @@ export class QueryError extends FreshlakeError {
 /** AWS said no: missing credentials, access denied, throttled beyond retries, missing stack. */
 export class RemoteError extends FreshlakeError {
   readonly exitCode = EXIT_FAILURE;
+}
+
+/** Writing failed: disk full, read-only or misplaced lake. What was written stays; the message says what was not. */
+export class WriteError extends FreshlakeError {
+  readonly exitCode = EXIT_FAILURE;
+}
+
+/** Some inputs could not be read to their end; everything readable in them was processed. */
+export class PartialInputError extends FreshlakeError {
+  readonly exitCode = EXIT_PARTIAL;
 }

@@ -39,6 +39,15 @@ export const PROCESSING_FAILED_OUTPUT_TYPE = 'processing-failed';
 export const MALFORMED_INPUT_OUTPUT_TYPE = 'malformed-input';
 
 /**
+ * Error output type the local pipeline uses for records over Firehose's record limit, which
+ * Firehose refuses (PutRecord fails: such a record never reaches the bucket there).
+ */
+export const RECORD_TOO_LARGE_OUTPUT_TYPE = 'record-too-large';
+
+/** Firehose's largest record: 1,000 KiB before base64 encoding. */
+export const FIREHOSE_MAX_RECORD_BYTES = 1000 * 1024;
+
+/**
  * Earliest day of the table's partition projection (`projection.dt.range` = `<day>,NOW`) unless a
  * stack sets its own (lib/schema.ts re-exports it with the table definition). Freshdesk exists
  * since 2010, and API ticket snapshots carry the ticket's `updated_at` as their time, so a ticket

@@ -15,7 +15,7 @@ import { LakeWriter, TEMP_FILE_PREFIX, removeStaleTempFiles, writeFileAtomically
 
 interface Collected {
   records: { text: string; line: number }[];
-  oversized: { line: number; bytes: number }[];
+  oversized: { line: number; bytes: number; offset: number }[];
   garbage: { line: number; reason: string }[];
 }
 
@@ -25,7 +25,7 @@ function collector(): { sink: RecordSink; got: Collected } {
     got,
     sink: {
       record: (buf, start, end, line) => got.records.push({ text: buf.toString('utf8', start, end), line }),
-      oversized: (line, bytes) => got.oversized.push({ line, bytes }),
+      oversized: (line, bytes, offset) => got.oversized.push({ line, bytes, offset }),
       garbage: (_buf, _start, _end, line, reason) => got.garbage.push({ line, reason }),
     },
   };
@@ -72,7 +72,23 @@ describe('JSON Lines splitter', () => {
     splitter.push(Buffer.from('aaa\n{"b":2}'), sink);
     splitter.end(sink);
     expect(got.records.map((r) => r.text)).toEqual(['{"a":1}', '{"b":2}']);
-    expect(got.oversized).toEqual([{ line: 2, bytes: (MAX_RECORD_BYTES / piece.length + 1) * piece.length + 3 }]);
+    // Where its bytes are in the input, since they are not kept.
+    expect(got.oversized).toEqual([{ line: 2, bytes: (MAX_RECORD_BYTES / piece.length + 1) * piece.length + 3, offset: 8 }]);
+  });
+
+  it('drops a UTF-8 byte order mark before the first line, however the input is chunked, and keeps the same bytes elsewhere', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 6 }), (cuts) => {
+        const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"\ufeff"}\n\ufeff{"b":2}\n')]);
+        const { sink, got } = collector();
+        feed(new JsonLinesSplitter(), bytes, cuts, sink);
+        // Only the first line's mark is a byte order mark; one later is content (and not valid JSON there).
+        expect(got.records).toEqual([
+          { text: '{"a":"\ufeff"}', line: 1 },
+          { text: '\ufeff{"b":2}', line: 2 },
+        ]);
+      }),
+    );
   });
 });
 

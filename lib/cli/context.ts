@@ -24,9 +24,10 @@ export interface CliContext {
   readonly now: () => Date;
   /**
    * Registers what to do on Ctrl-C while a query runs; returns a function that removes it.
-   * `main()` wires it to SIGINT; tests call the handler directly.
+   * `main()` wires it to SIGINT; tests call the handler directly. `stopping` names what Ctrl-C
+   * stops, for the line it prints (default "the query").
    */
-  readonly onInterrupt: (handler: () => void) => () => void;
+  readonly onInterrupt: (handler: () => void, stopping?: string) => () => void;
 }
 
 // Commands are registered as `register<Name>Command(program)` (one import + one call each), so the

@@ -10,6 +10,8 @@ import { EXIT_INTERRUPTED } from './error-report';
 
 export function processCliContext(): CliContext {
   const handlers = new Set<() => void>();
+  /** What the registered handlers stop, for the line Ctrl-C prints. */
+  const stoppingOf = new Map<() => void, string>();
   let interrupted = false;
   const onSigint = () => {
     if (interrupted || handlers.size === 0) {
@@ -17,7 +19,8 @@ export function processCliContext(): CliContext {
       process.exit(EXIT_INTERRUPTED);
     }
     interrupted = true;
-    process.stderr.write('\nfreshlake: stopping the query (Ctrl-C again to quit at once)\n');
+    const stopping = [...new Set(handlers)].map((handler) => stoppingOf.get(handler) ?? 'the query');
+    process.stderr.write(`\nfreshlake: stopping ${[...new Set(stopping)].join(' and ')} (Ctrl-C again to quit at once)\n`);
     for (const handler of handlers) handler();
   };
   // `freshlake run ... | head` closes the pipe early: that is the reader being done, not an error.
@@ -36,11 +39,13 @@ export function processCliContext(): CliContext {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
-    onInterrupt: (handler) => {
+    onInterrupt: (handler, stopping) => {
       handlers.add(handler);
+      if (stopping !== undefined) stoppingOf.set(handler, stopping);
       if (handlers.size === 1) process.on('SIGINT', onSigint);
       return () => {
         handlers.delete(handler);
+        stoppingOf.delete(handler);
         // With no listener, Node's default applies: Ctrl-C ends the process (status 130).
         if (handlers.size === 0) process.off('SIGINT', onSigint);
       };

@@ -16,13 +16,16 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { awsCallError } from '../aws-errors';
 import { RemoteError } from '../errors';
+import { FIREHOSE_MAX_RECORD_BYTES } from '../lake-layout';
 import type { InputFormat, RecordLocation } from './input-reader';
 import {
   prepareScan,
   scanInputs,
   type EventDestination,
+  type DamagedInput,
   type MalformedReason,
   type RejectedRecord,
+  type SkippedBytes,
   type ScanCounts,
   type ScanInputOptions,
   type ScanResult,
@@ -33,7 +36,7 @@ export const MAX_RECORDS_PER_BATCH = 500;
 /** PutRecordBatch: at most 4 MiB per call. */
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /** Firehose: a record is at most 1,000 KiB (before base64 encoding). */
-export const MAX_RECORD_BYTES = 1000 * 1024;
+export const MAX_RECORD_BYTES = FIREHOSE_MAX_RECORD_BYTES;
 
 /** Call-level errors that mean "try again later", not "this will never work". */
 const RETRYABLE_ERRORS = new Set([
@@ -157,6 +160,12 @@ export class FirehoseDestination implements EventDestination {
    */
   malformed(buf: Buffer, start: number, end: number, _location: RecordLocation, _reason: MalformedReason, _detail: string): void {
     this.keepInFailureFile(buf.subarray(start, end));
+  }
+
+  /** Longer than the reader holds: not in memory, so the failure file gets a line saying where it is. */
+  oversized(location: RecordLocation, skipped: SkippedBytes): void {
+    const note = `(${skipped.length} bytes not kept: longer than any event; they are bytes ${skipped.offset} to ${skipped.offset + skipped.length} of ${location.input}, line ${location.line})`;
+    this.keepInFailureFile(Buffer.from(note));
   }
 
   async afterChunk(): Promise<void> {
@@ -302,6 +311,8 @@ export interface FirehoseSendSummary {
   readonly failedOutput?: string;
   readonly elapsedMs: number;
   readonly interrupted: boolean;
+  /** Inputs that could not be read to their end; everything readable in them was sent. */
+  readonly damaged: readonly DamagedInput[];
 }
 
 /**
@@ -335,7 +346,7 @@ export async function sendToFirehose(options: SendToFirehoseOptions): Promise<Fi
     bytesRead: scan.counts.bytesRead,
     matched: scan.counts.matched,
     notMatched: scan.counts.notMatched,
-    malformed: scan.counts.malformed,
+    malformed: scan.counts.malformed + scan.counts.oversized,
     malformedRecords: rejected,
     sent: sent.sent,
     failed: sent.failed,
@@ -346,5 +357,6 @@ export async function sendToFirehose(options: SendToFirehoseOptions): Promise<Fi
     failedOutput: destination.failedOutput,
     elapsedMs: Date.now() - started,
     interrupted: scan.aborted,
+    damaged: scan.damaged,
   };
 }

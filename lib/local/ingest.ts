@@ -9,19 +9,28 @@
  * Records the rule does not match are counted and dropped (EventBridge would not route them).
  * Lines that are not JSON objects go to errors/malformed-input/<day>/ with their input and line
  * number; records the transform marks ProcessingFailed go to errors/processing-failed/<day>/,
- * shaped like Firehose's error records. Nothing a user gave is lost silently.
+ * shaped like Firehose's error records, with the transform's reason; events over Firehose's
+ * 1,000 KiB record limit go to errors/record-too-large/<day>/ (Firehose would refuse them). A
+ * damaged input is reported and the next one read; a lake that cannot be written stops the
+ * ingest with a summary of what was written. Nothing a user gave is lost silently.
  *
  * Memory is bounded by the buffer (maxBufferedBytes) plus the objects being written, whatever the
  * input size. Only counts and line numbers are reported: event contents are personal data.
  */
 import type { FirehoseTransformationEvent, FirehoseTransformationEventRecord, FirehoseTransformationResult } from 'aws-lambda';
 import type { Readable } from 'node:stream';
-import { handler as firehoseTransformHandler } from '../../lambda/transform';
+import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { handler as firehoseTransformHandler, processingFailureReason } from '../../lambda/transform';
+import { UsageError } from '../errors';
 import { ticketEventPattern } from '../event-pattern';
 import {
   EVENTS_PREFIX,
+  FIREHOSE_MAX_RECORD_BYTES,
   MALFORMED_INPUT_OUTPUT_TYPE,
   PROCESSING_FAILED_OUTPUT_TYPE,
+  RECORD_TOO_LARGE_OUTPUT_TYPE,
   errorsPrefix,
   eventsPartitionPrefix,
   utcDay,
@@ -29,13 +38,34 @@ import {
 import { compileEventPattern, type EventPredicate } from './event-pattern-matcher';
 import { FirehoseBuffer } from './firehose-buffer';
 import { compactJson, inputSources, readInput, type InputFormat, type InputSource, type RecordLocation, type RecordSink } from './input-reader';
-import { LakeWriter, type WrittenObject } from './lake-writer';
+import { LakeWriteError, LakeWriter, type ObjectFileWriter, type WrittenObject } from './lake-writer';
 
 /** Why a record was rejected before the rule saw it. */
-export type MalformedReason = 'not valid JSON' | 'not a JSON object' | 'too long' | 'not part of the array';
+export type MalformedReason = 'not valid JSON' | 'not a JSON object' | 'not part of the array';
 
 export interface RejectedRecord extends RecordLocation {
-  readonly reason: MalformedReason | 'processing failed';
+  readonly reason: MalformedReason | 'processing failed' | 'too large';
+}
+
+/** An input that could not be read to its end; every record before the damage was ingested. */
+export interface DamagedInput {
+  readonly input: string;
+  /** e.g. "not a complete gzip file (unexpected end of file)". */
+  readonly reason: string;
+  /** Records read from it (the one the damage cut short included). */
+  readonly recordsRead: number;
+  /** The last line read. */
+  readonly lastLine: number;
+  /** Bytes read from the file (compressed size for a .gz) and after decompression. */
+  readonly rawBytesRead: number;
+  readonly bytesRead: number;
+}
+
+/** Where the bytes of a record too large to hold are: the reader skipped them. */
+export interface SkippedBytes {
+  /** Offset of the record in the input (after decompression). */
+  readonly offset: number;
+  readonly length: number;
 }
 
 /** How many rejected records are listed by location in the summary (all are counted). */
@@ -55,6 +85,8 @@ export interface ScanCounts {
   notMatched: number;
   /** Records that are not JSON objects. */
   malformed: number;
+  /** Records longer than the reader holds (MAX_RECORD_BYTES): skipped, their place reported. */
+  oversized: number;
 }
 
 /** Where matched events and rejected records go. */
@@ -63,6 +95,8 @@ export interface EventDestination {
   matched(buf: Buffer, start: number, end: number, location: RecordLocation): void;
   /** A record that is not an event. */
   malformed(buf: Buffer, start: number, end: number, location: RecordLocation, reason: MalformedReason, detail: string): void;
+  /** A record longer than the reader holds: its bytes are not in memory, only where they are. */
+  oversized(location: RecordLocation, skipped: SkippedBytes): void;
   /** Called after every input chunk: finish full batches, wait while writes or sends are behind. */
   afterChunk(): Promise<void>;
 }
@@ -84,6 +118,8 @@ export interface ScanResult {
   readonly counts: ScanCounts;
   readonly formats: Readonly<Record<string, InputFormat | 'empty'>>;
   readonly aborted: boolean;
+  /** Inputs that could not be read to their end (the others were read whole). */
+  readonly damaged: readonly DamagedInput[];
 }
 
 /** Where the records come from and which of them are events: the options ingest and send share. */
@@ -136,8 +172,9 @@ function parseErrorDetail(error: unknown): string {
 
 /** Reads every source, parses each record, applies the event pattern and hands records to the destination. */
 export async function scanInputs(options: ScanOptions): Promise<ScanResult> {
-  const counts: ScanCounts = { recordsRead: 0, bytesRead: 0, rawBytesRead: 0, matched: 0, notMatched: 0, malformed: 0 };
+  const counts: ScanCounts = { recordsRead: 0, bytesRead: 0, rawBytesRead: 0, matched: 0, notMatched: 0, malformed: 0, oversized: 0 };
   const formats: Record<string, InputFormat | 'empty'> = {};
+  const damaged: DamagedInput[] = [];
   const { match, destination } = options;
   const progressInterval = options.progressIntervalMs ?? 500;
   let lastProgress = Date.now();
@@ -152,6 +189,7 @@ export async function scanInputs(options: ScanOptions): Promise<ScanResult> {
       counts.malformed++;
       options.onRejected?.({ ...location, reason });
     };
+    const recordsBefore = counts.recordsRead;
     const sink: RecordSink = {
       record(buf, start, end, line, multiline) {
         counts.recordsRead++;
@@ -181,11 +219,11 @@ export async function scanInputs(options: ScanOptions): Promise<ScanResult> {
           destination.matched(buf, start, end, { input: source.name, line });
         }
       },
-      oversized(line, bytes) {
+      oversized(line, bytes, offset) {
         counts.recordsRead++;
-        reject({ input: source.name, line }, 'too long');
-        const note = Buffer.from(`(${bytes} bytes not kept: longer than any EventBridge event)`);
-        destination.malformed(note, 0, note.length, { input: source.name, line }, 'too long', `${bytes} bytes`);
+        counts.oversized++;
+        options.onRejected?.({ input: source.name, line, reason: 'too large' });
+        destination.oversized({ input: source.name, line }, { offset, length: bytes });
       },
       garbage(buf, start, end, line, reason) {
         counts.recordsRead++;
@@ -206,12 +244,22 @@ export async function scanInputs(options: ScanOptions): Promise<ScanResult> {
     counts.bytesRead += result.bytes;
     counts.rawBytesRead += result.rawBytes;
     formats[source.name] = result.format;
+    if (result.damage !== undefined) {
+      damaged.push({
+        input: source.name,
+        reason: result.damage,
+        recordsRead: counts.recordsRead - recordsBefore,
+        lastLine: result.lines,
+        rawBytesRead: result.rawBytes,
+        bytesRead: result.bytes,
+      });
+    }
     if (result.aborted) {
       aborted = true;
       break;
     }
   }
-  return { counts, formats, aborted };
+  return { counts, formats, aborted, damaged };
 }
 
 /** The Firehose transform contract, as lambda/transform implements it. */
@@ -241,11 +289,15 @@ export interface LakeDestinationProps {
   readonly transformBatchBytes?: number;
   /** @default the handler of lambda/transform */
   readonly transform?: FirehoseTransform;
+  /** How objects reach the disk (tests inject failures). @default writeFileAtomically */
+  readonly writeObjectFile?: ObjectFileWriter;
   /** Clock for arrival timestamps and error days. @default Date.now */
   readonly now?: () => number;
   readonly onObjectWritten?: (object: WrittenObject) => void;
   /** Receives the location of each record the transform marked ProcessingFailed. */
   readonly onProcessingFailed?: (location: RecordLocation) => void;
+  /** Receives the location of each matched event over Firehose's record limit. */
+  readonly onTooLarge?: (location: RecordLocation) => void;
 }
 
 /** Counts of what reached the lake. */
@@ -256,6 +308,10 @@ export interface LakeCounts {
   processingFailed: number;
   /** Records the transform returned as Dropped (the handler never does; counted to be sure). */
   dropped: number;
+  /** Matched events over Firehose's 1,000 KiB record limit, under errors/record-too-large/. */
+  tooLarge: number;
+  /** Records longer than the reader holds, reported (not kept) under errors/record-too-large/. */
+  oversized: number;
   /** Records written under errors/ (malformed input and processing failures). */
   errorRecordsWritten: number;
   eventObjects: number;
@@ -271,7 +327,17 @@ interface TransformBatch {
 
 /** Matched events -> transform handler (batched) -> Firehose-like buffer -> atomic gzip'd objects. */
 export class LakeDestination implements EventDestination {
-  readonly counts: LakeCounts = { eventsWritten: 0, processingFailed: 0, dropped: 0, errorRecordsWritten: 0, eventObjects: 0, errorObjects: 0, compressedBytesWritten: 0 };
+  readonly counts: LakeCounts = {
+    eventsWritten: 0,
+    processingFailed: 0,
+    dropped: 0,
+    tooLarge: 0,
+    oversized: 0,
+    errorRecordsWritten: 0,
+    eventObjects: 0,
+    errorObjects: 0,
+    compressedBytesWritten: 0,
+  };
   /** Days that received events. */
   readonly days = new Set<string>();
   /** Error prefixes written, e.g. errors/malformed-input/2026-11-27/. */
@@ -293,6 +359,7 @@ export class LakeDestination implements EventDestination {
     this.writer = new LakeWriter({
       lakeDir: props.lakeDir,
       compressionLevel: props.compressionLevel,
+      writeObjectFile: props.writeObjectFile,
       onObjectWritten: (object) => {
         this.counts.compressedBytesWritten += object.compressedBytes;
         if (object.key.startsWith(EVENTS_PREFIX)) {
@@ -314,7 +381,36 @@ export class LakeDestination implements EventDestination {
     this.buffer.start();
   }
 
+  /**
+   * Creates the lake and its events/ folder before anything is read, so a lake exists after an
+   * ingest that matched nothing (the next query answers with zero rows, not "no lake").
+   * @throws LakeWriteError when the lake directory cannot be created
+   */
+  async open(): Promise<void> {
+    await this.writer.open(EVENTS_PREFIX);
+  }
+
+  /** The first write failure: nothing more is written after it. */
+  get writeFailure(): LakeWriteError | undefined {
+    return this.writer.failed;
+  }
+
   matched(buf: Buffer, start: number, end: number, location: RecordLocation): void {
+    if (end - start > FIREHOSE_MAX_RECORD_BYTES) {
+      // Firehose refuses a record this large (PutRecord fails), so it never reaches the lake there either.
+      this.counts.tooLarge++;
+      this.props.onTooLarge?.(location);
+      const arrival = this.now();
+      this.addError(RECORD_TOO_LARGE_OUTPUT_TYPE, arrival, {
+        errorCode: 'RecordTooLarge',
+        errorMessage: `${end - start} bytes, over Firehose's record limit of ${FIREHOSE_MAX_RECORD_BYTES} bytes (1,000 KiB): Firehose would refuse it.`,
+        input: location.input,
+        lineNumber: location.line,
+        arrivalTimestamp: arrival,
+        rawData: buf.toString('base64', start, end),
+      });
+      return;
+    }
     const batch = this.batch;
     batch.records.push({
       recordId: String(this.nextRecordId++),
@@ -341,9 +437,31 @@ export class LakeDestination implements EventDestination {
     });
   }
 
+  oversized(location: RecordLocation, skipped: SkippedBytes): void {
+    this.counts.oversized++;
+    const arrival = this.now();
+    this.addError(RECORD_TOO_LARGE_OUTPUT_TYPE, arrival, {
+      errorCode: 'RecordTooLarge',
+      errorMessage:
+        `${skipped.length} bytes, longer than any event (Firehose's record limit is ${FIREHOSE_MAX_RECORD_BYTES} bytes), so not kept here: ` +
+        `they are bytes ${skipped.offset} to ${skipped.offset + skipped.length} of ${location.input}${location.input === 'stdin' ? '' : ' (after decompression, for a gzip file)'}.`,
+      input: location.input,
+      lineNumber: location.line,
+      inputByteOffset: skipped.offset,
+      inputByteLength: skipped.length,
+      arrivalTimestamp: arrival,
+    });
+  }
+
   async afterChunk(): Promise<void> {
     while (this.fullBatches.length > 0) await this.runTransform(this.fullBatches.shift()!);
     await this.writer.waitForCapacity();
+  }
+
+  /** After a write failure: waits for the writes in flight, writes nothing more. */
+  async abandon(): Promise<void> {
+    this.buffer.stop();
+    await this.writer.settle();
   }
 
   /** Transforms what is left, delivers every buffer and waits until all objects are on disk. */
@@ -383,11 +501,13 @@ export class LakeDestination implements EventDestination {
         this.counts.processingFailed++;
         this.props.onProcessingFailed?.(batch.locations[i]);
         const arrival = batch.records[i].approximateArrivalTimestamp;
+        // Firehose's own message; the transform's reason is what tells a user what to fix.
+        const reason = this.transform === firehoseTransformHandler ? processingFailureReason(batch.records[i].data, arrival) : undefined;
         this.addError(PROCESSING_FAILED_OUTPUT_TYPE, arrival, {
           attemptsMade: 1,
           arrivalTimestamp: arrival,
           errorCode: 'Lambda.ProcessingFailed',
-          errorMessage: 'The transform marked the record ProcessingFailed (not a JSON object).',
+          errorMessage: `The transform marked the record ProcessingFailed${reason === undefined ? '' : ` (${reason})`}.`,
           attemptEndingTimestamp: this.now(),
           rawData: batch.records[i].data,
           input: batch.locations[i].input,
@@ -416,7 +536,7 @@ export class LakeDestination implements EventDestination {
 }
 
 /** Ingest options: what to read, plus the lake destination's buffering, gzip and transform settings. */
-export interface IngestOptions extends ScanInputOptions, Omit<LakeDestinationProps, 'onObjectWritten' | 'onProcessingFailed'> {
+export interface IngestOptions extends ScanInputOptions, Omit<LakeDestinationProps, 'onObjectWritten' | 'onProcessingFailed' | 'onTooLarge'> {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: IngestProgress) => void;
 }
@@ -438,9 +558,13 @@ export interface IngestSummary {
   readonly notMatched: number;
   /** Events written under events/dt=.../ in this run. */
   readonly written: number;
+  /** Events read and matched that are not in the lake because writing failed (see writeFailure). */
+  readonly notWritten: number;
   readonly rejected: {
     readonly malformedInput: number;
     readonly processingFailed: number;
+    /** Over Firehose's 1,000 KiB record limit (bytes kept), or longer than the reader holds (place given). */
+    readonly tooLarge: number;
     readonly total: number;
     /** Where rejected records were written (lake-relative prefixes). */
     readonly locations: readonly string[];
@@ -454,6 +578,49 @@ export interface IngestSummary {
   readonly elapsedMs: number;
   /** True if Ctrl-C stopped reading early: what was read is in the lake; run again for the rest. */
   readonly interrupted: boolean;
+  /** Inputs that could not be read to their end; everything readable in them was ingested. */
+  readonly damaged: readonly DamagedInput[];
+  /**
+   * Why writing stopped (disk full, read-only lake, a file where a lake directory should be):
+   * objects written before it stay whole; `notWritten` events and the rest of the input were not.
+   */
+  readonly writeFailure?: {
+    readonly code: string;
+    readonly message: string;
+    /** True when the failure stopped the reading: the input after the last record read was not read. */
+    readonly inputLeft: boolean;
+  };
+}
+
+/**
+ * Refuses inputs inside the lake, symlinks resolved: re-reading the lake into itself would only
+ * add a duplicate of every event.
+ * @throws UsageError
+ */
+async function refuseInputsInsideLake(inputs: readonly string[], sources: readonly InputSource[], cwd: string, lakeDir: string): Promise<void> {
+  const lake = await realpathOfNearestExisting(resolve(cwd, lakeDir));
+  const inside = (path: string) => {
+    const rel = relative(lake, path);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  for (const input of inputs) {
+    if (input === '-') continue;
+    const path = await realpath(resolve(cwd, input)).catch(() => resolve(cwd, input));
+    if (inside(path)) throw new UsageError(`${input} is inside the lake ${lakeDir}: ingest files from elsewhere, or pass another --lake.`);
+  }
+  for (const source of sources) {
+    if (source.path !== undefined && inside(source.path)) {
+      throw new UsageError(`${source.name} is inside the lake ${lakeDir} (it is ${source.path}): ingest files from elsewhere, or pass another --lake.`);
+    }
+  }
+}
+
+/** The real path of a directory that may not exist yet: its nearest existing ancestor's, resolved, plus the rest. */
+async function realpathOfNearestExisting(path: string): Promise<string> {
+  let existing = path;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  const real = await realpath(existing).catch(() => existing);
+  return resolve(real, relative(existing, path));
 }
 
 /**
@@ -463,6 +630,7 @@ export interface IngestSummary {
 export async function ingestToLake(options: IngestOptions): Promise<IngestSummary> {
   const started = Date.now();
   const { sources, match, rejected, listRejected } = await prepareScan(options);
+  await refuseInputsInsideLake(options.inputs, sources, options.cwd ?? process.cwd(), options.lakeDir);
   const destination = new LakeDestination({
     lakeDir: options.lakeDir,
     bufferSizeBytes: options.bufferSizeBytes,
@@ -471,24 +639,38 @@ export async function ingestToLake(options: IngestOptions): Promise<IngestSummar
     compressionLevel: options.compressionLevel,
     transformBatchBytes: options.transformBatchBytes,
     transform: options.transform,
+    writeObjectFile: options.writeObjectFile,
     now: options.now,
     onProcessingFailed: (location) => listRejected({ ...location, reason: 'processing failed' }),
+    onTooLarge: (location) => listRejected({ ...location, reason: 'too large' }),
   });
-  let scan: ScanResult;
+  let scan: ScanResult = { counts: { recordsRead: 0, bytesRead: 0, rawBytesRead: 0, matched: 0, notMatched: 0, malformed: 0, oversized: 0 }, formats: {}, aborted: false, damaged: [] };
+  let writeFailure: LakeWriteError | undefined;
+  let readWhole = false;
   try {
-    scan = await scanInputs({
-      sources,
-      match,
-      destination,
-      signal: options.signal,
-      onRejected: listRejected,
-      onProgress: options.onProgress
-        ? (counts) => options.onProgress!({ ...counts, eventsWritten: destination.counts.eventsWritten, elapsedMs: Date.now() - started })
-        : undefined,
-    });
-  } finally {
-    // Whatever was read goes to disk, also when reading failed or was interrupted.
-    await destination.finish();
+    await destination.open();
+    try {
+      scan = await scanInputs({
+        sources,
+        match,
+        destination,
+        signal: options.signal,
+        onRejected: listRejected,
+        onProgress: options.onProgress
+          ? (counts) => options.onProgress!({ ...counts, eventsWritten: destination.counts.eventsWritten, elapsedMs: Date.now() - started })
+          : undefined,
+      });
+      readWhole = !scan.aborted;
+    } finally {
+      // Whatever was read goes to disk, also when reading was interrupted; after a write failure
+      // nothing more is written.
+      if (destination.writeFailure) await destination.abandon();
+      else await destination.finish();
+    }
+  } catch (error) {
+    if (!(error instanceof LakeWriteError)) throw error;
+    writeFailure = error;
+    await destination.abandon();
   }
   const { counts } = scan;
   const lake = destination.counts;
@@ -500,10 +682,12 @@ export async function ingestToLake(options: IngestOptions): Promise<IngestSummar
     matched: counts.matched,
     notMatched: counts.notMatched,
     written: lake.eventsWritten,
+    notWritten: writeFailure ? counts.matched - lake.eventsWritten - lake.processingFailed - lake.dropped - lake.tooLarge : 0,
     rejected: {
       malformedInput: counts.malformed,
       processingFailed: lake.processingFailed,
-      total: counts.malformed + lake.processingFailed,
+      tooLarge: lake.tooLarge + lake.oversized,
+      total: counts.malformed + lake.processingFailed + lake.tooLarge + lake.oversized,
       locations: [...destination.errorPrefixes].sort(),
       records: rejected,
     },
@@ -512,5 +696,7 @@ export async function ingestToLake(options: IngestOptions): Promise<IngestSummar
     compressedBytesWritten: lake.compressedBytesWritten,
     elapsedMs: Date.now() - started,
     interrupted: scan.aborted,
+    damaged: scan.damaged,
+    ...(writeFailure ? { writeFailure: { code: writeFailure.code, message: writeFailure.message, inputLeft: !readWhole } } : {}),
   };
 }

@@ -11,7 +11,7 @@
  * two chunks), with the line number where each one starts, for error reports.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -29,8 +29,11 @@ export interface RecordLocation {
 export interface RecordSink {
   /** `multiline`: the record spans several lines (a pretty-printed array element). */
   record(buf: Buffer, start: number, end: number, line: number, multiline?: boolean): void;
-  /** A record longer than the reader keeps in memory; its bytes are dropped. */
-  oversized(line: number, bytes: number): void;
+  /**
+   * A record longer than the reader keeps in memory; its bytes are dropped. `offset` is where it
+   * starts in the input (after decompression), so a report can say where its bytes are.
+   */
+  oversized(line: number, bytes: number, offset: number): void;
   /** Bytes that cannot be a record (e.g. text after the closing `]` of an array). */
   garbage(buf: Buffer, start: number, end: number, line: number, reason: string): void;
 }
@@ -44,6 +47,12 @@ export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** The UTF-8 byte order mark Windows tools and Excel write at the start of a text file. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function startsWithBom(buf: Buffer, start: number, end: number): boolean {
+  return end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf;
+}
 
 function isWhitespace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === LF || b === CR;
@@ -60,14 +69,17 @@ class SpanningRecord {
   private bytes = 0;
   private skipping = false;
   private skippedBytes = 0;
+  /** Where the record starts in the input. */
+  startOffset = 0;
 
   /** True while a record is carried over from an earlier chunk (kept or skipped). */
   get active(): boolean {
     return this.parts.length > 0 || this.skipping;
   }
 
-  /** Adds a part that does not end the record. */
-  append(part: Buffer): void {
+  /** Adds a part that does not end the record; `offset` is where the part starts in the input. */
+  append(part: Buffer, offset: number): void {
+    if (!this.active) this.startOffset = offset;
     if (this.skipping) {
       this.skippedBytes += part.length;
       return;
@@ -106,13 +118,22 @@ class SpanningRecord {
 export class JsonLinesSplitter {
   private readonly spanning = new SpanningRecord();
   private line = 1;
+  /** Bytes of the input before the current chunk. */
+  private consumed = 0;
+
+  /** Lines read so far (the line the next record starts on, minus one). */
+  get lines(): number {
+    return this.line - 1;
+  }
 
   push(chunk: Buffer, sink: RecordSink): void {
+    const base = this.consumed;
+    this.consumed += chunk.length;
     let start = 0;
     let newline = chunk.indexOf(LF);
     if (this.spanning.active) {
       if (newline === -1) {
-        this.spanning.append(chunk);
+        this.spanning.append(chunk, base);
         return;
       }
       this.emitSpanning(this.spanning.finish(chunk, newline), sink);
@@ -124,7 +145,7 @@ export class JsonLinesSplitter {
       start = newline + 1;
       newline = chunk.indexOf(LF, start);
     }
-    if (start < chunk.length) this.spanning.append(chunk.subarray(start));
+    if (start < chunk.length) this.spanning.append(chunk.subarray(start), base + start);
   }
 
   /** The last line may lack a newline. */
@@ -133,13 +154,15 @@ export class JsonLinesSplitter {
   }
 
   private emitSpanning(record: Buffer | number, sink: RecordSink): void {
-    if (typeof record === 'number') sink.oversized(this.line++, record);
+    if (typeof record === 'number') sink.oversized(this.line++, record, this.spanning.startOffset);
     else this.emit(record, 0, record.length, sink);
   }
 
   private emit(buf: Buffer, start: number, end: number, sink: RecordSink): void {
     const line = this.line++;
     if (end > start && buf[end - 1] === CR) end--;
+    // A byte order mark is no part of the first record (JSON.parse would reject it).
+    if (line === 1 && startsWithBom(buf, start, end)) start += BOM.length;
     let first = start;
     while (first < end && isWhitespace(buf[first])) first++;
     if (first === end) return;
@@ -167,8 +190,17 @@ export class JsonArraySplitter {
   private line = 1;
   private elementLine = 1;
   private readonly spanning = new SpanningRecord();
+  /** Bytes of the input before the current chunk. */
+  private consumed = 0;
+
+  /** Lines read so far. */
+  get lines(): number {
+    return this.line;
+  }
 
   push(chunk: Buffer, sink: RecordSink): void {
+    const base = this.consumed;
+    this.consumed += chunk.length;
     let elementStart = this.state === ArrayState.InElement ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
@@ -227,7 +259,7 @@ export class JsonArraySplitter {
       }
       if (b === LF) this.line++;
     }
-    if (this.state === ArrayState.InElement && elementStart !== -1) this.spanning.append(chunk.subarray(elementStart));
+    if (this.state === ArrayState.InElement && elementStart !== -1) this.spanning.append(chunk.subarray(elementStart), base + elementStart);
   }
 
   end(sink: RecordSink): void {
@@ -241,7 +273,7 @@ export class JsonArraySplitter {
   }
 
   private emitSpanning(record: Buffer | number, sink: RecordSink): void {
-    if (typeof record === 'number') sink.oversized(this.elementLine, record);
+    if (typeof record === 'number') sink.oversized(this.elementLine, record, this.spanning.startOffset);
     else this.emitTrimmed(record, 0, record.length, sink);
   }
 
@@ -285,6 +317,8 @@ export type InputFormat = 'jsonl' | 'json-array' | 'jsonl.gz' | 'json-array.gz';
 export interface InputSource {
   /** Name for reports. */
   readonly name: string;
+  /** The file's absolute path, symlinks resolved (none for standard input). */
+  readonly path?: string;
   readonly open: () => Readable;
 }
 
@@ -293,7 +327,8 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Expands the ingest arguments into sources: files as given, directories recursively (sorted,
- * hidden files such as `.tmp-*` skipped), `-` as standard input.
+ * hidden files such as `.tmp-*` skipped, symlinks followed, each real directory once), `-` as
+ * standard input.
  * @throws InputError for a path that does not exist
  */
 export async function inputSources(paths: readonly string[], cwd: string, stdin: () => Readable): Promise<InputSource[]> {
@@ -311,27 +346,39 @@ export async function inputSources(paths: readonly string[], cwd: string, stdin:
       throw new InputError(`No such file or directory: ${path}. Pass a JSONL file, a JSON array, a .gz object from S3, a directory of them, or - for stdin.`);
     }
     if (info.isDirectory()) {
-      const files = await listFiles(absolute);
-      for (const file of files) sources.push(fileSource(join(path, relative(absolute, file)), file));
+      const files = await listFiles(absolute, new Set());
+      for (const file of files) sources.push(await fileSource(join(path, relative(absolute, file)), file));
     } else {
-      sources.push(fileSource(path, absolute));
+      sources.push(await fileSource(path, absolute));
     }
   }
   return sources;
 }
 
-function fileSource(name: string, absolute: string): InputSource {
-  return { name, open: () => createReadStream(absolute, { highWaterMark: READ_CHUNK_BYTES }) };
+async function fileSource(name: string, absolute: string): Promise<InputSource> {
+  return { name, path: await realpath(absolute), open: () => createReadStream(absolute, { highWaterMark: READ_CHUNK_BYTES }) };
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/** Files under dir, sorted; symlinks followed (a file linked into a directory is read, not skipped), each real directory once. */
+async function listFiles(dir: string, visited: Set<string>): Promise<string[]> {
+  const real = await realpath(dir);
+  if (visited.has(real)) return [];
+  visited.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   const files: string[] = [];
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listFiles(path)));
-    else if (entry.isFile()) files.push(path);
+    let isDirectory = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      const target = await stat(path).catch(() => undefined);
+      if (!target) throw new InputError(`${path} is a symbolic link to nothing: remove it or point it at an input file.`);
+      isDirectory = target.isDirectory();
+      isFile = target.isFile();
+    }
+    if (isDirectory) files.push(...(await listFiles(path, visited)));
+    else if (isFile) files.push(path);
   }
   return files;
 }
@@ -368,8 +415,15 @@ export interface ReadInputResult {
   readonly bytes: number;
   /** Bytes read from the file (compressed, for a .gz). */
   readonly rawBytes: number;
+  /** Lines read (for a damaged input: how far it was read). */
+  readonly lines: number;
   /** True if reading stopped because the signal was aborted. */
   readonly aborted: boolean;
+  /**
+   * Why the input could not be read to its end (a damaged gzip stream, a read error); the records
+   * before the damage were delivered, and the record the damage cut short went to the sink too.
+   */
+  readonly damage?: string;
 }
 
 export interface ReadInputOptions {
@@ -378,21 +432,47 @@ export interface ReadInputOptions {
   readonly afterChunk?: () => Promise<void> | void;
 }
 
+/** Thrown by the sink or afterChunk (the consumer), not by the input: passed on as it is. */
+class ConsumerFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** Why a read failed, in one line, when the input (not the consumer) failed. */
+function damageOf(error: unknown, compressed: boolean): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = (error as Error).message;
+  if (compressed && typeof code === 'string' && code.startsWith('Z_')) return `not a complete gzip file (${message})`;
+  return `could not be read to its end (${message})`;
+}
+
 /**
  * Reads one source to the sink: detects gzip by its magic bytes, then JSON array vs JSON Lines by
- * the first significant byte (`[` = array).
- * @throws InputError when a gzip stream is damaged (records before the damage were delivered)
+ * the first significant byte (`[` = array). A damaged input does not throw: the result says how
+ * far it was read and why it stopped, so the next input is read too.
  */
 export async function readInput(source: InputSource, sink: RecordSink, options: ReadInputOptions = {}): Promise<ReadInputResult> {
-  const raw = source.open();
   let rawBytes = 0;
   let bytes = 0;
-  const rawIterator = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let splitter: JsonLinesSplitter | JsonArraySplitter | undefined;
+  let compressed = false;
+  let format: InputFormat = 'jsonl';
+  const result = (extra: { aborted?: boolean; damage?: string } = {}): ReadInputResult => ({
+    format: splitter ? format : 'empty',
+    bytes,
+    rawBytes,
+    lines: splitter?.lines ?? 0,
+    aborted: extra.aborted ?? false,
+    ...(extra.damage === undefined ? {} : { damage: extra.damage }),
+  });
+  let raw: Readable | undefined;
   try {
+    raw = source.open();
+    const rawIterator = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let first = await rawIterator.next();
     while (!first.done && first.value.length === 0) first = await rawIterator.next();
-    if (first.done) return { format: 'empty', bytes: 0, rawBytes: 0, aborted: false };
-    const compressed = first.value.length >= 2 && first.value[0] === GZIP_MAGIC_0 && first.value[1] === GZIP_MAGIC_1;
+    if (first.done) return result();
+    compressed = first.value.length >= 2 && first.value[0] === GZIP_MAGIC_0 && first.value[1] === GZIP_MAGIC_1;
+    format = compressed ? 'jsonl.gz' : 'jsonl';
     const counted = async function* (): AsyncGenerator<Buffer> {
       for await (const chunk of prepend(first.value as Buffer, rawIterator)) {
         rawBytes += chunk.length;
@@ -409,13 +489,21 @@ export async function readInput(source: InputSource, sink: RecordSink, options: 
     } else {
       chunks = counted();
     }
-    let splitter: JsonLinesSplitter | JsonArraySplitter | undefined;
-    let format: InputFormat = compressed ? 'jsonl.gz' : 'jsonl';
-    try {
-      for await (const chunk of chunks) {
-        if (options.signal?.aborted) return { format, bytes, rawBytes, aborted: true };
-        if (chunk.length === 0) continue;
+    /** The start of the input while it could still be a byte order mark cut over chunks (stdin). */
+    let head: Buffer | undefined;
+    for await (let chunk of chunks) {
+      if (options.signal?.aborted) return result({ aborted: true });
+      if (chunk.length === 0) continue;
+      try {
         if (!splitter) {
+          if (head) {
+            chunk = Buffer.concat([head, chunk]);
+            head = undefined;
+          }
+          if (chunk.length < BOM.length && BOM.subarray(0, chunk.length).equals(chunk)) {
+            head = chunk;
+            continue;
+          }
           const b = firstSignificantByte(chunk);
           if (b === undefined) {
             bytes += chunk.length;
@@ -428,18 +516,30 @@ export async function readInput(source: InputSource, sink: RecordSink, options: 
         bytes += chunk.length;
         splitter.push(chunk, sink);
         await options.afterChunk?.();
+      } catch (error) {
+        throw new ConsumerFailure(error);
       }
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (compressed && typeof code === 'string' && code.startsWith('Z_')) {
-        throw new InputError(`${source.name} is not a complete gzip file (${(error as Error).message}); the records before the damage were ingested.`, { cause: error });
-      }
-      throw error;
     }
+    try {
+      if (head && !splitter) {
+        splitter = new JsonLinesSplitter();
+        bytes += head.length;
+        splitter.push(head, sink);
+      }
+      splitter?.end(sink);
+      await options.afterChunk?.();
+    } catch (error) {
+      throw new ConsumerFailure(error);
+    }
+    return result();
+  } catch (error) {
+    if (error instanceof ConsumerFailure) throw error.error;
+    // The input failed: what was read stays, and the record the damage cut short goes to the
+    // sink as it is (it will not parse, so it is kept under errors/ with its bytes).
     splitter?.end(sink);
     await options.afterChunk?.();
-    return { format: splitter ? format : 'empty', bytes, rawBytes, aborted: false };
+    return result({ damage: damageOf(error, compressed) });
   } finally {
-    raw.destroy();
+    raw?.destroy();
   }
 }

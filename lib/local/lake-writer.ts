@@ -138,9 +138,35 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Writes one object's bytes to dir/name, whole or not at all (writeFileAtomically). */
+export type ObjectFileWriter = (dir: string, name: string, data: readonly Buffer[]) => Promise<string>;
+
+/**
+ * The lake could not be written: disk full (ENOSPC), quota (EDQUOT), read-only (EROFS, EACCES,
+ * EPERM), or a file where a lake directory should be (ENOTDIR, EEXIST). Objects written before it
+ * are whole and stay; the object it hit was not written.
+ */
+export class LakeWriteError extends Error {
+  constructor(
+    /** The system error code, e.g. ENOSPC. */
+    readonly code: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'LakeWriteError';
+  }
+}
+
+function lakeWriteError(error: unknown): LakeWriteError {
+  if (error instanceof LakeWriteError) return error;
+  return new LakeWriteError(String((error as NodeJS.ErrnoException).code ?? 'EIO'), error);
+}
+
 export interface LakeWriterProps {
   /** The lake directory (holds `events/` and `errors/`). */
   readonly lakeDir: string;
+  /** How an object reaches the disk; tests inject failures here. @default writeFileAtomically */
+  readonly writeObjectFile?: ObjectFileWriter;
   /**
    * gzip level: 1 is fastest, 9 smallest. Firehose does not document its level; 6 is zlib's default.
    * @default 6
@@ -172,7 +198,7 @@ export interface WrittenObject {
 export class LakeWriter {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly preparedDirs = new Map<string, Promise<void>>();
-  private failure: Error | undefined;
+  private failure: LakeWriteError | undefined;
   private readonly level: number;
   private readonly maxConcurrent: number;
   private pendingBytes = 0;
@@ -187,6 +213,25 @@ export class LakeWriter {
     return this.pendingBytes;
   }
 
+  /** Creates the lake directory and its events/ folder, so a lake exists even when no event arrives. */
+  async open(eventsPrefix: string): Promise<void> {
+    try {
+      await mkdir(join(this.props.lakeDir, eventsPrefix), { recursive: true });
+    } catch (error) {
+      throw lakeWriteError(error);
+    }
+  }
+
+  /** The first write failure, if any. */
+  get failed(): LakeWriteError | undefined {
+    return this.failure;
+  }
+
+  /** Waits until no write is in flight; never throws (see `failed`). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+  }
+
   /**
    * Starts writing one object: the concatenated chunks, gzip'd, under `prefix` (ends with `/`).
    * Resolves once the write is queued; failures surface from waitForCapacity() and close().
@@ -195,8 +240,8 @@ export class LakeWriter {
     this.throwIfFailed();
     this.pendingBytes += bytes;
     const task = this.writeObject(prefix, chunks, records, bytes)
-      .catch((error: Error) => {
-        this.failure ??= error;
+      .catch((error: unknown) => {
+        this.failure ??= lakeWriteError(error);
       })
       .finally(() => {
         this.pendingBytes -= bytes;
@@ -227,7 +272,7 @@ export class LakeWriter {
     await this.prepare(dir);
     const compressed = await gzipChunks(chunks, this.level);
     const name = lakeObjectName(new Date());
-    const path = await writeFileAtomically(dir, name, compressed);
+    const path = await (this.props.writeObjectFile ?? writeFileAtomically)(dir, name, compressed);
     const compressedBytes = compressed.reduce((sum, c) => sum + c.length, 0);
     this.props.onObjectWritten?.({ key: `${prefix}${name}`, path, records, bytes, compressedBytes });
   }

@@ -5,14 +5,16 @@
  * Exit codes: 0 when every record ended up somewhere (events in the lake; malformed lines and
  * ProcessingFailed records under errors/, as Firehose does with records it cannot process, and
  * counted in the summary); 1 when records could not be delivered to Firehose (they are in the
- * failure file) or AWS refused; 2 for a usage or input error (missing file, damaged gzip);
- * 130 after Ctrl-C (what was read is in the lake: run the same command again, the duplicates it
- * creates are removed by the views).
+ * failure file), AWS refused, or the lake could not be written (the summary says what was);
+ * 2 for a usage or input error (missing file, input inside the lake); 3 when some inputs were
+ * damaged (everything readable was ingested, the summary names each one and how far it was
+ * read); 130 after Ctrl-C (what was read is in the lake: run the same command again, the
+ * duplicates it creates are removed by the views). The summary is printed in every case.
  */
 import { Command, Option } from 'commander';
-import { isAbsolute, relative, resolve } from 'node:path';
-import { RemoteError, UsageError } from '../../errors';
-import { ingestToLake, type IngestSummary } from '../../local/ingest';
+import { relative, resolve } from 'node:path';
+import { PartialInputError, RemoteError, UsageError, WriteError } from '../../errors';
+import { ingestToLake, type DamagedInput, type IngestSummary } from '../../local/ingest';
 import type { FirehoseSendSummary } from '../../local/firehose-sender';
 import { cliContext, type CliOutputStream } from '../context';
 import { addAwsOptions, awsClientConfig, type AwsOptions } from '../aws-options';
@@ -61,8 +63,11 @@ fsync, rename). Lines that are not JSON objects go to <lake>/errors/malformed-in
 are listed by line number.
 
 Exit codes: 0 done (rejected records are in <lake>/errors/ and counted in the summary),
-1 records could not be delivered to Firehose (see the failure file) or AWS refused,
-2 usage or input error, 130 interrupted (run it again: duplicates are removed by the views).
+1 records could not be delivered to Firehose (see the failure file), AWS refused, or the lake
+could not be written (disk full, read-only; the summary says what was written), 2 usage or
+input error, 3 partly ingested (damaged inputs, named in the summary; everything readable was
+ingested), 130 interrupted (run it again: duplicates are removed by the views). The lake is
+created even when nothing matches, so the next query answers with zero rows.
 
 Examples:
   $ freshlake ingest events.jsonl
@@ -73,7 +78,9 @@ Examples:
   command.action(async (inputs: string[], options: IngestCommandOptions, cmd: Command) => {
     const context = cliContext(cmd);
     const controller = new AbortController();
-    const removeInterruptHandler = context.onInterrupt(() => controller.abort());
+    const stopping =
+      options.to === 'firehose' ? 'the ingest: the records read so far are sent first' : 'the ingest: the events read so far are written to the lake first';
+    const removeInterruptHandler = context.onInterrupt(() => controller.abort(), stopping);
     const progress = progressLine(context.stderr);
     try {
       if (options.to === 'firehose') {
@@ -113,15 +120,8 @@ async function ingestIntoLake(
   const context = cliContext(cmd);
   rejectMisplaced(options, FIREHOSE_ONLY, 'firehose');
   const lakeDir = resolveLakeDir(options.lake, context);
-  for (const input of inputs) {
-    if (input === '-') continue;
-    const path = resolve(context.cwd, input);
-    const inside = relative(lakeDir, path);
-    // Re-reading the lake into itself would only add duplicates of every event.
-    if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
-      throw new UsageError(`${input} is inside the lake ${lakeDir}: ingest files from elsewhere, or pass another --lake.`);
-    }
-  }
+  // Inputs inside the lake (symlinks resolved) are refused by ingestToLake: re-reading the lake
+  // into itself would only add a duplicate of every event.
   const summary = await ingestToLake({
     inputs,
     cwd: context.cwd,
@@ -137,9 +137,44 @@ async function ingestIntoLake(
   const displayLake = relative(context.cwd, lakeDir) || '.';
   if (options.format === 'json') context.stdout.write(`${JSON.stringify({ destination: 'lake', ...summary, lake: lakeDir }, null, 2)}\n`);
   else writeLakeSummary(summary, displayLake, context.stdout);
-  if (summary.interrupted) {
-    throw new InterruptedError(`Interrupted: ${summary.written} events read so far are in the lake; run the same command again to ingest the rest (the duplicates it writes are removed by the views).`);
+  const again = `freshlake ingest ${[...inputs, '--lake', options.lake ?? displayLake, ...(options.account ? ['--account', options.account] : [])].map(shellWord).join(' ')}`;
+  if (summary.writeFailure) {
+    const { code, message } = summary.writeFailure;
+    const notWritten =
+      summary.eventsRead === 0 ? 'nothing was read' : `${summary.notWritten} read ${summary.notWritten === 1 ? 'was' : 'were'} not${summary.writeFailure.inputLeft ? ', nor the rest of the input' : ''}`;
+    throw new WriteError(
+      `The lake could not be written (${message.replace(/[()]/g, '')}): ${summary.written} event${summary.written === 1 ? ' was' : 's were'} written, ${notWritten}. ` +
+        `${WRITE_FAILURE_HINTS[code] ?? 'Fix the cause'}, then run "${again}" again (the duplicates it writes are removed by the views).`,
+    );
   }
+  if (summary.interrupted) {
+    throw new InterruptedError(`Interrupted: ${summary.written} events read so far are in the lake; run "${again}" again to ingest the rest (the duplicates it writes are removed by the views).`);
+  }
+  if (summary.damaged.length > 0) throw new PartialInputError(partlyIngested(summary.damaged, summary.written, 'in the lake'));
+}
+
+/** What to do about a write failure, by its code. */
+const WRITE_FAILURE_HINTS: Readonly<Record<string, string>> = {
+  ENOSPC: 'Free some disk space (or pass another --lake)',
+  EDQUOT: 'Free some space within your disk quota (or pass another --lake)',
+  EACCES: 'Make the lake directory writable (or pass another --lake)',
+  EPERM: 'Make the lake directory writable (or pass another --lake)',
+  EROFS: 'The lake is on a read-only file system: pass a --lake on a writable one',
+  ENOTDIR: 'A file stands where a lake directory should be: move it, or pass another --lake',
+  EEXIST: 'A file stands where a lake directory should be: move it, or pass another --lake',
+};
+
+/** A word as a POSIX shell reads it: quoted only when it needs to be. */
+function shellWord(word: string): string {
+  return /^[\w./=:@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function partlyIngested(damaged: readonly DamagedInput[], done: number, where: string): string {
+  const names = damaged.map((d) => d.input);
+  return (
+    `Partly ingested: ${damaged.length} damaged input${damaged.length === 1 ? '' : 's'} (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}) ` +
+    `could not be read to the end; ${done} events are ${where}, everything readable included. Replace the damaged files (e.g. copy them again) and ingest them alone.`
+  );
 }
 
 async function ingestToFirehose(
@@ -186,6 +221,7 @@ async function ingestToFirehose(
     );
   }
   if (summary.interrupted) throw new InterruptedError(`Interrupted after sending ${summary.sent} events; run the same command again (the views remove the duplicates it sends).`);
+  if (summary.damaged.length > 0) throw new PartialInputError(partlyIngested(summary.damaged, summary.sent, `sent to ${streamName}`));
 }
 
 function mb(bytes: number): string {
@@ -217,10 +253,22 @@ export function writeLakeSummary(summary: IngestSummary, lake: string, out: CliO
     `  matched      ${count(summary.matched)} by the rule's event pattern`,
     `  written      ${count(summary.written)} to ${lake}/events/${days}, ${summary.objectsWritten} objects, ${mb(summary.compressedBytesWritten)} gzip'd`,
     `  not matched  ${count(summary.notMatched)} (not Freshdesk ticket events: dropped, as the rule would)`,
-    `  rejected     ${count(summary.rejected.total)}${summary.rejected.total > 0 ? ` (${summary.rejected.malformedInput} malformed input, ${summary.rejected.processingFailed} processing failed) -> ${summary.rejected.locations.map((l) => `${lake}/${l}`).join(', ')}` : ''}`,
+    `  rejected     ${count(summary.rejected.total)}${summary.rejected.total > 0 ? ` (${summary.rejected.malformedInput} malformed input, ${summary.rejected.processingFailed} processing failed, ${summary.rejected.tooLarge} too large) -> ${summary.rejected.locations.map((l) => `${lake}/${l}`).join(', ')}` : ''}`,
     ...rejectedLines(summary.rejected.records, summary.rejected.total),
+    ...damagedLines(summary.damaged),
+    ...(summary.writeFailure
+      ? [`  NOT WRITTEN  ${count(summary.notWritten)} events read${summary.writeFailure.inputLeft ? ', and the rest of the input' : ''}: the lake could not be written (${summary.writeFailure.code})`]
+      : []),
   ];
   out.write(`${lines.join('\n')}\n`);
+}
+
+function damagedLines(damaged: readonly DamagedInput[]): string[] {
+  if (damaged.length === 0) return [];
+  return [
+    `  damaged      ${count(damaged.length)} input${damaged.length === 1 ? '' : 's'} not read to the end (everything before the damage was ingested)`,
+    ...damaged.map((d) => `                 ${d.input}: ${d.reason}; read up to line ${d.lastLine} (${d.recordsRead} records, ${d.rawBytesRead} bytes of the file)`),
+  ];
 }
 
 function writeFirehoseSummary(summary: FirehoseSendSummary, out: CliOutputStream): void {
@@ -235,6 +283,7 @@ function writeFirehoseSummary(summary: FirehoseSendSummary, out: CliOutputStream
     `  not matched  ${count(summary.notMatched)} (not Freshdesk ticket events: not sent, as the rule would)`,
     `  malformed    ${count(summary.malformed)} (not JSON objects: not sent)${summary.malformed > 0 ? ` -> ${summary.failedOutput}` : ''}`,
     ...rejectedLines(summary.malformedRecords, summary.malformed),
+    ...damagedLines(summary.damaged),
   ];
   out.write(`${lines.join('\n')}\n`);
 }
