@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadSavedQueries } from '../lib/saved-queries';
 import { DEMO_MARKER_FILE } from '../lib/local/demo';
 import { runCliInProcess } from './cli-harness';
+import ticketCreate from './fixtures/samples/ticket-create.json';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'freshlake-demo-'))));
@@ -22,13 +23,15 @@ describe('freshlake demo', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Generated [\d,]+ events for [\d,]+ tickets \(2026-11-23 \.\. 2026-11-27/);
     expect(run.stdout).toMatch(/Ingested: [\d,]+ read, [\d,]+ matched by the rule, [\d,]+ written to 5 day partitions/);
-    expect(run.stdout).toContain(`Lake: ${join(dir, '.freshlake', 'lake')}`);
+    expect(run.stdout).toContain(`Lake: ${join(dir, '.freshlake', 'demo-lake')}`);
     for (const query of loadSavedQueries()) expect(run.stdout).toContain(`-- ${query.name}`);
     expect(run.stdout).not.toContain('FAILED');
     expect(run.stdout).toContain('npx freshlake run');
     expect(run.stdout).toContain('npx freshlake sql "SELECT');
     expect(run.stdout).toContain('npx cdk deploy -c partnerEventSource=aws.partner/freshworks.com/<account-number>/freshdesk');
-    expect(readdirSync(join(dir, '.freshlake', 'lake', 'events')).length).toBe(5);
+    expect(readdirSync(join(dir, '.freshlake', 'demo-lake', 'events')).length).toBe(5);
+    // The hints point at the demo lake, not at the default lake of ingest and run.
+    expect(run.stdout).toContain('npx freshlake run sla-due-soon -p hours=8 --lake .freshlake/demo-lake');
   });
 
   it('rebuilds its own lake from scratch, so a second run gives the same results', async () => {
@@ -39,7 +42,7 @@ describe('freshlake demo', () => {
     const results = (text: string) => text.split('\n').filter((l) => l.startsWith('│')).join('\n');
     expect(second.code).toBe(0);
     expect(results(second.stdout)).toBe(results(first.stdout));
-    expect(existsSync(join(dir, '.freshlake', 'lake', DEMO_MARKER_FILE))).toBe(true);
+    expect(existsSync(join(dir, '.freshlake', 'demo-lake', DEMO_MARKER_FILE))).toBe(true);
   });
 
   it('never deletes a lake it did not make', async () => {
@@ -50,5 +53,39 @@ describe('freshlake demo', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/already holds a lake the demo did not make/);
     expect(existsSync(join(lake, 'events', 'precious.gz'))).toBe(true);
+  });
+
+  it('never touches the default lake: npm start; ingest my.jsonl; npm start keeps my events', async () => {
+    const now = new Date('2026-11-27T15:00:00Z');
+    const args = ['demo', '--days', '1', '--tickets-per-day', '10'];
+    expect((await runCliInProcess(args, { cwd: dir, now })).code).toBe(0);
+    writeFileSync(join(dir, 'my.jsonl'), JSON.stringify(ticketCreate));
+    expect((await runCliInProcess(['ingest', 'my.jsonl'], { cwd: dir, now })).code).toBe(0);
+    expect((await runCliInProcess(args, { cwd: dir, now })).code).toBe(0);
+    const mine = await runCliInProcess(['sql', 'SELECT event_id FROM ticket_history', '--format', 'json'], { cwd: dir, now });
+    expect(JSON.parse(mine.stdout)).toEqual([{ event_id: ticketCreate.id }]);
+  });
+
+  it('refuses to rebuild its lake once it holds anything the demo did not write, and keeps it', async () => {
+    const now = new Date('2026-11-27T15:00:00Z');
+    const args = ['demo', '--days', '1', '--tickets-per-day', '10'];
+    expect((await runCliInProcess(args, { cwd: dir, now })).code).toBe(0);
+    writeFileSync(join(dir, 'my.jsonl'), JSON.stringify(ticketCreate));
+    expect((await runCliInProcess(['ingest', 'my.jsonl', '--lake', '.freshlake/demo-lake'], { cwd: dir, now })).code).toBe(0);
+    const run = await runCliInProcess(args, { cwd: dir, now });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/holds files the demo did not write \(events\/dt=2026-11-27\/freshlake-local-1-.*\.gz/);
+    const kept = await runCliInProcess(['sql', "SELECT count(*) AS n FROM ticket_history WHERE event_id = '" + ticketCreate.id + "'", '--format', 'json', '--lake', '.freshlake/demo-lake'], { cwd: dir, now });
+    expect(JSON.parse(kept.stdout)).toEqual([{ n: 1 }]);
+  });
+
+  it('refuses a directory that holds a marker but also files it did not list', async () => {
+    const lake = join(dir, 'demo');
+    mkdirSync(lake, { recursive: true });
+    writeFileSync(join(lake, DEMO_MARKER_FILE), 'This lake was made by "freshlake demo"\n');
+    writeFileSync(join(lake, 'notes.txt'), 'mine');
+    const run = await runCliInProcess(['demo', '--lake', 'demo', '--days', '1'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(existsSync(join(lake, 'notes.txt'))).toBe(true);
   });
 });

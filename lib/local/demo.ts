@@ -3,21 +3,74 @@
  * through the production rule pattern and transform into a fresh local lake, ready for the saved
  * queries. This module builds the lake; lib/cli/commands/demo.ts runs the queries and prints.
  *
- * The demo lake is rebuilt on every run so its results are consistent: it is deleted first, but
- * only if it is empty or a previous demo made it (a marker file says so). A user's real lake is
- * never deleted.
+ * The demo lake is rebuilt on every run so its results are consistent. It is a directory of its
+ * own (DEFAULT_DEMO_LAKE_DIR, never the default lake of ingest and run), and it is deleted first
+ * only if it is empty or holds nothing but what a previous demo wrote: a marker file lists every
+ * file the demo wrote, and a file it does not list (an ingest or sync into the demo lake) makes
+ * the demo refuse. A user's data is never deleted, nor mixed with the demo's.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { UsageError } from '../errors';
 import { utcDay } from '../lake-layout';
 import { generateTicketEvents, type GenerateOptions, type TicketGroundTruth } from './generator';
 import { writeEventFile } from './event-file-writer';
 import { ingestToLake, type IngestSummary } from './ingest';
 
-/** Marks a lake directory as made by the demo, so the next demo may delete it. */
+/** Marks a lake directory as made by the demo and lists its files, so the next demo may delete them. */
 export const DEMO_MARKER_FILE = '.freshlake-demo';
+
+/** The demo's lake, relative to the working directory: never the default lake (.freshlake/lake). */
+export const DEFAULT_DEMO_LAKE_DIR = '.freshlake/demo-lake';
+
+/**
+ * Entries of a demo lake that are not data: the local engine's event cache (derived from the
+ * files, rebuilt at will), temporary files of an interrupted write, and the marker itself.
+ */
+const notData = (name: string) => name === '.cache' || name.startsWith('.tmp-') || name === DEMO_MARKER_FILE;
+
+interface DemoMarker {
+  readonly madeBy: 'freshlake demo';
+  /** False while the demo builds the lake: everything in it is the demo's. */
+  readonly complete: boolean;
+  /** Lake-relative paths of the files the demo wrote ('/'-separated). */
+  readonly files: readonly string[];
+}
+
+/** Files under the lake (lake-relative, '/'-separated), cache and temporary files left out. */
+async function dataFiles(lakeDir: string, dir = lakeDir): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (notData(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await dataFiles(lakeDir, path)));
+    else files.push(relative(lakeDir, path).split(sep).join('/'));
+  }
+  return files.sort();
+}
+
+function readMarker(lakeDir: string): DemoMarker | undefined {
+  try {
+    const marker = JSON.parse(readFileSync(join(lakeDir, DEMO_MARKER_FILE), 'utf8')) as DemoMarker;
+    return marker?.madeBy === 'freshlake demo' && typeof marker.complete === 'boolean' && Array.isArray(marker.files) ? marker : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeMarker(lakeDir: string, marker: DemoMarker): Promise<void> {
+  await writeFile(join(lakeDir, DEMO_MARKER_FILE), `${JSON.stringify(marker, null, 1)}\n`);
+}
+
+/**
+ * Records every file now in the demo lake as the demo's, so the next demo may delete them. Call it
+ * again after writing anything else into the demo lake (e.g. dimension tables): files that appear
+ * after the last call are someone else's, and make the next demo refuse.
+ */
+export async function sealDemoLake(lakeDir: string): Promise<void> {
+  await writeMarker(lakeDir, { madeBy: 'freshlake demo', complete: true, files: await dataFiles(lakeDir) });
+}
 
 export interface DemoProps {
   /** The demo lake directory (deleted and rebuilt). */
@@ -56,22 +109,40 @@ export interface DemoLake {
 }
 
 /**
- * Deletes a previous demo lake (only one the demo made, or an empty directory) and marks the
- * directory as a demo lake.
- * @throws UsageError when the directory holds something the demo did not make
+ * Deletes a previous demo lake (only an empty directory, or one holding nothing but the files a
+ * demo wrote) and marks the directory as a demo lake being built.
+ * @throws UsageError when the directory holds anything the demo did not write
  */
 export async function prepareDemoLake(lakeDir: string): Promise<void> {
   if (existsSync(lakeDir)) {
     const entries = readdirSync(lakeDir);
-    if (entries.length > 0 && !entries.includes(DEMO_MARKER_FILE)) {
-      throw new UsageError(
-        `${lakeDir} already holds a lake the demo did not make; the demo rebuilds its lake from scratch, so pass another --lake (e.g. --lake .freshlake/demo-lake).`,
-      );
+    if (entries.length > 0) {
+      if (!entries.includes(DEMO_MARKER_FILE)) {
+        throw new UsageError(
+          `${lakeDir} already holds a lake the demo did not make; the demo rebuilds its lake from scratch, so pass another --lake (e.g. --lake ${DEFAULT_DEMO_LAKE_DIR}).`,
+        );
+      }
+      const marker = readMarker(lakeDir);
+      if (!marker) {
+        throw new UsageError(
+          `${lakeDir} holds a demo marker that lists no files (an older freshlake made it), so the demo cannot tell its files from yours: delete the directory yourself if nothing in it is yours, or pass another --lake.`,
+        );
+      }
+      if (marker.complete) {
+        const demoFiles = new Set(marker.files);
+        const others = (await dataFiles(lakeDir)).filter((file) => !demoFiles.has(file));
+        if (others.length > 0) {
+          throw new UsageError(
+            `${lakeDir} holds files the demo did not write (${others.slice(0, 3).join(', ')}${others.length > 3 ? `, and ${others.length - 3} more` : ''}), ` +
+              'so the demo will not delete it: keep your data in a lake of its own (freshlake ingest writes to .freshlake/lake by default), or pass the demo another --lake.',
+          );
+        }
+      }
     }
     await rm(lakeDir, { recursive: true, force: true });
   }
   await mkdir(lakeDir, { recursive: true });
-  await writeFile(join(lakeDir, DEMO_MARKER_FILE), 'This lake was made by "freshlake demo" and is rebuilt on every demo run.\n');
+  await writeMarker(lakeDir, { madeBy: 'freshlake demo', complete: false, files: [] });
 }
 
 /** Generates the demo helpdesk and ingests it into a fresh demo lake. */
@@ -97,6 +168,7 @@ export async function buildDemoLake(props: DemoProps): Promise<DemoLake> {
 
   props.onStep?.(`Ingesting ${written.events.toLocaleString('en-US')} events through the rule pattern and the transform into ${props.lakeDir} ...`);
   const ingest = await ingestToLake({ inputs: [eventsFile], lakeDir: props.lakeDir });
+  await sealDemoLake(props.lakeDir);
   return {
     lakeDir: props.lakeDir,
     eventsFile,

@@ -4,14 +4,14 @@
  * engine, print a few rows of each, and say what to try next.
  */
 import { Command } from 'commander';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { QueryEngine, RowValue } from '../../engines/engine';
 import { UsageError } from '../../errors';
-import { buildDemoLake } from '../../local/demo';
+import { DEFAULT_DEMO_LAKE_DIR, buildDemoLake } from '../../local/demo';
 import { bindSavedQuery, type SavedQuery } from '../../saved-queries';
 import { cliContext, type CliContext } from '../context';
 import { openEngine } from '../engine-options';
-import { addLakeOption, addQueriesDirOption, loadCatalog, positiveInteger, resolveLakeDir } from '../options';
+import { DEFAULT_LAKE_DIR, addQueriesDirOption, loadCatalog, positiveInteger } from '../options';
 import { openOutputDestination, writeResult } from '../output';
 
 interface DemoOptions {
@@ -27,7 +27,8 @@ export function registerDemoCommand(program: Command): void {
   const command = program
     .command('demo')
     .description('Build a local lake from a generated month of Freshdesk ticket events (through the same rule pattern and transform as AWS) and run every saved query on it. What "npm start" runs.');
-  addLakeOption(command);
+  // Not the shared --lake (FRESHLAKE_LAKE, .freshlake/lake): the demo never writes into a user's lake.
+  command.option('--lake <dir>', `the demo's own lake directory (default ${DEFAULT_DEMO_LAKE_DIR}; never FRESHLAKE_LAKE or ${DEFAULT_LAKE_DIR})`);
   addQueriesDirOption(command);
   command
     .option('--days <n>', 'days of history, ending now', positiveInteger(366), 30)
@@ -37,8 +38,10 @@ export function registerDemoCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-The demo lake (default .freshlake/lake, or --lake / FRESHLAKE_LAKE) is deleted and rebuilt on
-every run, so results are consistent; a directory the demo did not make is never deleted.
+The demo lake (default ${DEFAULT_DEMO_LAKE_DIR}, or --lake) is a directory of its own, never the lake
+that ingest and run use by default (${DEFAULT_LAKE_DIR}, FRESHLAKE_LAKE). It is deleted and rebuilt on
+every run, so results are consistent; a directory that holds anything the demo did not write (a
+marker file lists what it wrote) is refused and never deleted.
 
 Examples:
   $ npm start
@@ -53,7 +56,7 @@ Examples:
 async function runDemo(options: DemoOptions, context: CliContext): Promise<void> {
   const started = Date.now();
   const out = (text = '') => context.stdout.write(`${text}\n`);
-  const lakeDir = resolveLakeDir(options.lake, context);
+  const lakeDir = resolve(context.cwd, options.lake ?? DEFAULT_DEMO_LAKE_DIR);
   const shownLake = relative(context.cwd, lakeDir) || '.';
   // Loaded before any work: a broken catalog should fail before the lake is rebuilt.
   const catalog = loadCatalog(options.queries, context);
@@ -87,14 +90,15 @@ async function runDemo(options: DemoOptions, context: CliContext): Promise<void>
     out();
     out(`Saved queries on the local engine (DuckDB), ${options.rows} rows each; the same SQL runs on Athena:`);
     for (const query of catalog) {
-      const ok = await runOneQuery(engine, query, now, options.rows, shownLake, options.lake !== undefined, context);
+      const ok = await runOneQuery(engine, query, now, options.rows, shownLake, context);
       if (!ok) failed++;
     }
   } finally {
     await engine.close();
   }
 
-  const lakeFlag = options.lake !== undefined ? ` --lake ${shownLake}` : '';
+  // Every command below reads the demo lake only with --lake: by default they use the user's own lake.
+  const lakeFlag = ` --lake ${shownLake}`;
   out();
   out(`Done in ${seconds(Date.now() - started)}. The lake is in ${shownLake}/ (events/dt=YYYY-MM-DD/*.gz, the same layout as the S3 bucket).`);
   out('Try next:');
@@ -102,7 +106,7 @@ async function runDemo(options: DemoOptions, context: CliContext): Promise<void>
     ['npx freshlake queries', 'the saved queries and their parameters'],
     [`npx freshlake run sla-due-soon -p hours=8${lakeFlag}`, 'any saved query; --format csv|json, --engine athena'],
     [`npx freshlake sql "SELECT status_name, count(*) AS tickets FROM tickets_latest GROUP BY 1"${lakeFlag}`, 'ad-hoc SQL'],
-    [`npx freshlake ingest <events.jsonl | a day copied from S3>${lakeFlag}`, 'your own events'],
+    [`npx freshlake ingest <events.jsonl | a day copied from S3>`, `your own events, into your own lake (${DEFAULT_LAKE_DIR}; the demo never touches it)`],
     ['npx cdk deploy -c partnerEventSource=aws.partner/freshworks.com/<account-number>/freshdesk', 'the same pipeline on AWS'],
   ];
   for (const [line, why] of hints) out(`  ${line}\n      ${why}`);
@@ -116,7 +120,6 @@ async function runOneQuery(
   now: Date,
   rowsShown: number,
   shownLake: string,
-  lakeGiven: boolean,
   context: CliContext,
 ): Promise<boolean> {
   const out = (text = '') => context.stdout.write(`${text}\n`);
@@ -145,7 +148,7 @@ async function runOneQuery(
       destination,
     );
     await destination.close();
-    if (total > shown.length) out(`   ... ${total - shown.length} more: npx freshlake run ${query.name}${lakeGiven ? ` --lake ${shownLake}` : ''}`);
+    if (total > shown.length) out(`   ... ${total - shown.length} more: npx freshlake run ${query.name} --lake ${shownLake}`);
     return true;
   } catch (error) {
     out(`-- ${query.name}${parameters}: FAILED: ${(error as Error).message.split('\n')[0]}`);
