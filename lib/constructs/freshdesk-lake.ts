@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { EventPatternJson, FRESHWORKS_PARTNER_SOURCE_PREFIX, freshdeskAccountOfSource, ticketEventPattern } from '../event-pattern';
 import { AccessLogsBucket, AccessLogsBucketProps } from './access-logs-bucket';
 import { AthenaViews } from './athena-views';
+import { DimensionTables } from './dimension-tables';
 import { LakeWorkGroup, LakeWorkGroupProps } from './athena-workgroup';
 import { FirehoseTargetWithDeadLetterQueue } from './firehose-target-with-dlq';
 import { LakeBucket, LakeBucketProps } from './lake-bucket';
@@ -135,6 +136,8 @@ export class FreshdeskLake extends Construct {
   readonly delivery: LakeDeliveryStream;
   readonly database: glue.Database;
   readonly ticketEvents: TicketEventsTable;
+  /** Glue tables of the dimension snapshots (agents, groups, ticket statuses, ...; lib/dimensions). */
+  readonly dimensions: DimensionTables;
   readonly views: AthenaViews;
   readonly workGroup: LakeWorkGroup;
   readonly savedQueries: SavedNamedQueries;
@@ -208,9 +211,11 @@ export class FreshdeskLake extends Construct {
       bucket: this.dataBucket.bucket,
       projectionStartDay: props.projectionStartDay,
     });
+    this.dimensions = new DimensionTables(this, 'Dimensions', { database: this.database, bucket: this.dataBucket.bucket });
     this.views = new AthenaViews(this, 'Views', {
       database: this.database,
-      dependsOn: [this.ticketEvents.table.node.defaultChild as glue.CfnTable],
+      // tickets_latest joins the dimension tables.
+      dependsOn: [this.ticketEvents.table.node.defaultChild as glue.CfnTable, ...this.dimensions.cfnTables],
     });
 
     // --- Athena: workgroup and saved queries

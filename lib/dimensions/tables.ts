@@ -16,7 +16,7 @@
  * email, phone or other contact fields.
  */
 import { LAKE_OBJECT_EXTENSION } from '../lake-layout';
-import { ColumnDefinition, ColumnType, INPUT_FORMAT, OUTPUT_FORMAT, SERDE_LIBRARY } from '../schema';
+import { ColumnDefinition, ColumnType, INPUT_FORMAT, OUTPUT_FORMAT, SERDE_LIBRARY, serdeParameters } from '../schema';
 
 /** Key prefix of every dimension table. */
 export const DIMENSIONS_PREFIX = 'dimensions/';
@@ -175,6 +175,18 @@ export function dimensionDuckDbColumns(table: DimensionTable): string {
   return `{${table.columns.map((c) => `"${c.name}": '${c.type.duckDb}'`).join(', ')}}`;
 }
 
+/**
+ * OpenX SerDe parameters of a dimension table: the same tolerance as ticket_events (a bad line or a
+ * value that does not fit its column reads as NULL), without its key mappings (every JSON key here
+ * is its column name).
+ */
+export function dimensionSerdeParameters(): Record<string, string> {
+  return Object.fromEntries(Object.entries(serdeParameters()).filter(([key]) => !key.startsWith('mapping.')));
+}
+
+/** Table parameters of a dimension table: gzip'd JSON lines, no partitions. */
+export const DIMENSION_TABLE_PARAMETERS: Readonly<Record<string, string>> = { classification: 'json', compressionType: 'gzip' };
+
 /** The Athena DDL of a dimension table, for users who create the tables by hand. */
 export function dimensionTableDdl(table: DimensionTable, bucketLocation: string, options: { database?: string } = {}): string {
   const location = `${bucketLocation.replace(/\/?$/, '/')}${dimensionPrefix(table.name)}`;
@@ -186,10 +198,10 @@ export function dimensionTableDdl(table: DimensionTable, bucketLocation: string,
     ')',
     `COMMENT ${quote(table.description)}`,
     `ROW FORMAT SERDE ${quote(SERDE_LIBRARY)}`,
-    `WITH SERDEPROPERTIES (${quote('ignore.malformed.json')}=${quote('true')})`,
+    `WITH SERDEPROPERTIES (${Object.entries(dimensionSerdeParameters()).map(([k, v]) => `${quote(k)}=${quote(v)}`).join(', ')})`,
     `STORED AS INPUTFORMAT ${quote(INPUT_FORMAT)}`,
     `OUTPUTFORMAT ${quote(OUTPUT_FORMAT)}`,
     `LOCATION ${quote(location)}`,
-    "TBLPROPERTIES ('classification'='json', 'compressionType'='gzip');",
+    `TBLPROPERTIES (${Object.entries(DIMENSION_TABLE_PARAMETERS).map(([k, v]) => `${quote(k)}=${quote(v)}`).join(', ')});`,
   ].join('\n');
 }
