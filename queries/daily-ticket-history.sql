@@ -1,5 +1,5 @@
 -- name: daily-ticket-history
--- description: The backlog trend: for every UTC day between two days, the number of tickets unresolved at the END of that day (Freshdesk's "unresolved": any status but Resolved (4) and Closed (5), custom statuses included), by priority and group, as they were on that day. Computed from the event history, not from today's state: each event (API snapshots included) starts a state that lasts until the ticket's next event in updated_at order, and a ticket counts on day D when its last state that started by the end of D is unresolved. A ticket whose first known record is not its creation (history from before the stack, or only a sync snapshot) counts as unresolved from created_at until that record. Spam tickets are left out while marked spam. Reads every partition: the state at the start of the range depends on all earlier events.
+-- description: The backlog trend: for every UTC day between two days, the number of tickets unresolved at the END of that day (Freshdesk's "unresolved": any status but Resolved (4) and Closed (5), custom statuses included), by priority and group, as they were on that day. Computed from the event history, not from today's state: each event (API snapshots included) starts a state that lasts until the ticket's next event in updated_at order, and a ticket counts on day D when its last state that started by the end of D is unresolved. A ticket whose first known record is not its creation (history from before the stack, or only a sync snapshot) counts as unresolved from created_at until that record, or until the resolved_at/closed_at of its ticket stats when those are earlier. Spam tickets are left out while marked spam, deleted tickets from the snapshot that says they were deleted. Reads every partition: the state at the start of the range depends on all earlier events.
 -- param: from date = today-30 | First UTC day
 -- param: to date = today | Last UTC day (inclusive)
 WITH states AS (
@@ -11,7 +11,14 @@ WITH states AS (
     priority_name,
     group_id,
     spam,
+    deleted,
     created_at,
+    -- The earlier of the stats' resolved_at and closed_at (API snapshots; NULL on partner events).
+    CASE
+      WHEN resolved_at IS NULL THEN closed_at
+      WHEN closed_at IS NULL OR resolved_at <= closed_at THEN resolved_at
+      ELSE closed_at
+    END AS stats_done_at,
     coalesce(updated_at, event_time) AS state_from,
     -- The state lasts until the ticket's next event, in the order tickets_latest uses (updates arrive out of order).
     lead(coalesce(updated_at, event_time)) OVER (
@@ -29,14 +36,19 @@ unresolved_spans AS (
   FROM states
   WHERE status NOT IN (4, 5)
     AND coalesce(spam, false) = false
+    AND coalesce(deleted, false) = false
   UNION ALL
-  -- Before a ticket's first known record, when that record is not its creation: unresolved since created_at.
-  SELECT priority, priority_name, group_id, CAST(created_at AS date) AS from_day, CAST(state_from AS date) AS until_day
+  -- Before a ticket's first known record, when that record is not its creation: unresolved since
+  -- created_at, until the record, or until the resolution its stats give when that came earlier.
+  SELECT
+    priority, priority_name, group_id, CAST(created_at AS date) AS from_day,
+    CAST(CASE WHEN status IN (4, 5) AND stats_done_at < state_from THEN stats_done_at ELSE state_from END AS date) AS until_day
   FROM states
   WHERE nth_state = 1
     AND detail_type <> 'onTicketCreate'
     AND created_at < state_from
     AND coalesce(spam, false) = false
+    AND coalesce(deleted, false) = false
 ),
 -- +1 on the day a span starts, -1 on the day it ends: the running sum is the count at the end of each day.
 daily_change AS (

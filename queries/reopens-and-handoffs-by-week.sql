@@ -1,12 +1,12 @@
 -- name: reopens-and-handoffs-by-week
--- description: Reopens, hand-offs and time unassigned per UTC week of creation (weeks start on Monday), for tickets created between two UTC days. Reopen: a change from Resolved or Closed to any unresolved status; reopen rate = reopened tickets / tickets resolved at least once. Reassignment (hand-off): the responder changing from one agent to another; group transfer: group_id changing. The state before an update comes from its changes (status, responder_id), else from the ticket's previous event. Time unassigned: hours from creation to the first event with a responder (p50, p90 over the tickets assigned so far; never-assigned tickets are counted apart). Spam tickets are left out. Reads only the partitions from the first day on.
+-- description: Reopens, hand-offs and time unassigned per UTC week of creation (weeks start on Monday), for tickets created between two UTC days. Reopen: a change from Resolved or Closed to any unresolved status (or, where no event shows one, the reopened_at of the ticket stats: counted once); reopen rate = reopened tickets / tickets resolved at least once. Reassignment (hand-off): the responder changing from one agent to another; group transfer: group_id changing. The state before an update comes from its changes (status, responder_id), else from the ticket's previous event. Time unassigned: hours from creation to the first event with a responder (p50, p90 over the tickets assigned so far; never-assigned tickets are counted apart), only for tickets whose create event is in the lake (a sync snapshot does not tell when a ticket was first assigned). Spam and deleted tickets are left out. Reads only the partitions from the first day on.
 -- param: from date = today-30 | First UTC creation day
 -- param: to date = today | Last UTC creation day (inclusive)
 WITH events_since_from AS (
   -- Every event of a ticket created on or after :from is dated :from or later.
   SELECT
-    h.ticket_id, h.event_id, h.event_time, h.created_at, h.updated_at, h.status, h.responder_id, h.group_id, h.spam,
-    h.previous_status, h.previous_responder_id,
+    h.ticket_id, h.event_id, h.event_time, h.detail_type, h.created_at, h.updated_at, h.status, h.responder_id, h.group_id, h.spam,
+    h.deleted, h.reopened_at, h.previous_status, h.previous_responder_id,
     row_number() OVER (
       PARTITION BY ticket_id
       ORDER BY updated_at DESC NULLS LAST, event_time DESC NULLS LAST, event_id DESC
@@ -30,9 +30,12 @@ per_ticket AS (
   SELECT
     ticket_id,
     max(CASE WHEN recency = 1 THEN created_at END) AS created_at,
-    coalesce(max(CASE WHEN recency = 1 AND spam THEN 1 ELSE 0 END), 0) = 1 AS spam,
-    count_if(status IN (4, 5)) > 0 AS resolved,
-    count_if(status NOT IN (4, 5) AND coalesce(previous_status, status_of_previous_event) IN (4, 5)) AS reopens,
+    coalesce(max(CASE WHEN recency = 1 AND (spam OR deleted) THEN 1 ELSE 0 END), 0) = 1 AS left_out,
+    count_if(detail_type = 'onTicketCreate') > 0 AS has_create_event,
+    count_if(status IN (4, 5) OR reopened_at IS NOT NULL) > 0 AS resolved,
+    count_if(status NOT IN (4, 5) AND coalesce(previous_status, status_of_previous_event) IN (4, 5)) AS reopens_seen,
+    -- The stats of a sync say a ticket was reopened even when no event shows the change.
+    count_if(reopened_at IS NOT NULL) > 0 AS stats_reopened,
     count_if(
       responder_id IS NOT NULL
       AND coalesce(previous_responder_id, responder_of_previous_event) IS NOT NULL
@@ -47,14 +50,16 @@ created_in_range AS (
   SELECT
     CAST(date_trunc('week', created_at) AS date) AS week,
     resolved,
-    reopens,
+    CASE WHEN reopens_seen = 0 AND stats_reopened THEN 1 ELSE reopens_seen END AS reopens,
     reassignments,
     group_transfers,
+    -- The wait for a first agent is known only when the lake holds the ticket's creation.
+    has_create_event,
     -- Seconds, then hours as a double: integer division truncates on Trino and not on DuckDB.
-    CAST(date_diff('second', created_at, assigned_at) AS double) / 3600 AS hours_unassigned
+    CASE WHEN has_create_event THEN CAST(date_diff('second', created_at, assigned_at) AS double) / 3600 END AS hours_unassigned
   FROM per_ticket
   WHERE CAST(created_at AS date) BETWEEN CAST(:from AS date) AND CAST(:to AS date)
-    AND spam = false
+    AND left_out = false
 ),
 ranked AS (
   SELECT
@@ -74,7 +79,7 @@ SELECT
   sum(reassignments) AS reassignments,
   count_if(reassignments > 0) AS reassigned_tickets,
   sum(group_transfers) AS group_transfers,
-  count(*) - max(assigned) AS never_assigned,
+  count_if(has_create_event) - max(assigned) AS never_assigned,
   -- Nearest rank: the smallest value with at least p of the values at or below it (integer maths).
   round(min(CASE WHEN hours_unassigned IS NOT NULL AND unassigned_rank * 100 >= 50 * assigned THEN hours_unassigned END), 2) AS p50_hours_unassigned,
   round(min(CASE WHEN hours_unassigned IS NOT NULL AND unassigned_rank * 100 >= 90 * assigned THEN hours_unassigned END), 2) AS p90_hours_unassigned

@@ -1,30 +1,39 @@
 -- name: response-times-by-week
--- description: First response and resolution times in hours, median (p50) and p90, per UTC week of creation (weeks start on Monday) and priority (latest state), for tickets created between two UTC days; rows with scope 'week' sum up all priorities of a week, the row with scope 'period' the whole range. First response: created_at to the ticket's first_responded_at from the ticket stats that freshlake sync brings (Freshdesk's own first response); tickets without it (event-only history, or not answered yet) are counted apart, never guessed. Resolution: created_at to the first event with status Resolved or Closed. Calendar hours, not business hours. Percentiles are exact (nearest rank), so both engines agree. Spam tickets are left out. Reads only the partitions from the first day on.
+-- description: First response and resolution times in hours, median (p50) and p90, per UTC week of creation (weeks start on Monday) and priority (latest state), for tickets created between two UTC days; rows with scope 'week' sum up all priorities of a week, the row with scope 'period' the whole range. First response: created_at to the ticket's first_responded_at from the ticket stats that freshlake sync brings (Freshdesk's own first response); tickets without it (event-only history, or not answered yet) are counted apart, never guessed. Resolution: created_at to the first resolution as resolution-time defines it (the stats' resolved_at/closed_at from before any reopen, else the first Resolved or Closed event of a ticket whose create event is in the lake; unknown otherwise, and then not counted). Calendar hours, not business hours. Percentiles are exact (nearest rank), so both engines agree. Spam and deleted tickets are left out. Reads only the partitions from the first day on.
 -- param: from date = today-30 | First UTC creation day
 -- param: to date = today | Last UTC creation day (inclusive)
 WITH events_since_from AS (
   -- Every event of a ticket created on or after :from is dated :from or later.
-  SELECT ticket_id, event_id, event_time, created_at, updated_at, status, priority, priority_name, spam
+  SELECT
+    ticket_id, event_id, event_time, detail_type, created_at, updated_at, status, priority, priority_name, spam, deleted,
+    first_responded_at, reopened_at,
+    -- The earlier of the snapshot's resolved_at and closed_at (a ticket closed without resolving has only the latter).
+    CASE
+      WHEN resolved_at IS NULL THEN closed_at
+      WHEN closed_at IS NULL OR resolved_at <= closed_at THEN resolved_at
+      ELSE closed_at
+    END AS stats_done_at
   FROM ticket_history
   WHERE dt >= :from
 ),
 latest AS (
   SELECT
-    ticket_id, created_at, priority, priority_name, spam,
+    ticket_id, created_at, priority, priority_name, spam, deleted,
     row_number() OVER (
       PARTITION BY ticket_id
       ORDER BY updated_at DESC NULLS LAST, event_time DESC NULLS LAST, event_id DESC
     ) AS recency
   FROM events_since_from
 ),
-first_resolution AS (
-  SELECT ticket_id, min(coalesce(updated_at, event_time)) AS resolved_at
-  FROM events_since_from
-  WHERE status IN (4, 5)
-  GROUP BY ticket_id
-),
-first_response AS (
-  SELECT ticket_id, CAST(NULL AS timestamp) AS responded_at
+-- The first resolution as resolution-time defines it: stats from before any reopen, else the first
+-- Resolved/Closed event of a ticket whose create event is in the lake; otherwise unknown.
+per_ticket AS (
+  SELECT
+    ticket_id,
+    count_if(detail_type = 'onTicketCreate') > 0 AS has_create_event,
+    min(CASE WHEN status IN (4, 5) THEN coalesce(updated_at, event_time) END) AS first_done_event_at,
+    min(CASE WHEN reopened_at IS NULL THEN stats_done_at END) AS first_done_stats_at,
+    min(first_responded_at) AS responded_at
   FROM events_since_from
   GROUP BY ticket_id
 ),
@@ -34,14 +43,17 @@ created_in_range AS (
     l.priority,
     l.priority_name,
     -- Seconds, then hours as a double: integer division truncates on Trino and not on DuckDB.
-    CAST(date_diff('second', l.created_at, f.responded_at) AS double) / 3600 AS first_response_hours,
-    CAST(date_diff('second', l.created_at, r.resolved_at) AS double) / 3600 AS resolution_hours
+    CAST(date_diff('second', l.created_at, t.responded_at) AS double) / 3600 AS first_response_hours,
+    CAST(date_diff('second', l.created_at, CASE
+      WHEN t.first_done_stats_at IS NOT NULL THEN t.first_done_stats_at
+      WHEN t.has_create_event THEN t.first_done_event_at
+    END) AS double) / 3600 AS resolution_hours
   FROM latest l
-  LEFT JOIN first_response f ON f.ticket_id = l.ticket_id
-  LEFT JOIN first_resolution r ON r.ticket_id = l.ticket_id
+  JOIN per_ticket t ON t.ticket_id = l.ticket_id
   WHERE l.recency = 1
     AND CAST(l.created_at AS date) BETWEEN CAST(:from AS date) AND CAST(:to AS date)
     AND coalesce(l.spam, false) = false
+    AND coalesce(l.deleted, false) = false
 ),
 scoped AS (
   SELECT 'week-priority' AS scope, week, priority, priority_name, first_response_hours, resolution_hours FROM created_in_range

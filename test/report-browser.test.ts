@@ -65,7 +65,7 @@ function expectedMarks(): Record<string, number> {
     breaching: distinct(results['sla-breaching-now'], 'priority_name', 'breach'),
     handoffs: handoffs.reduce((n, r) => n + ['reopens', 'reassignments', 'group_transfers'].filter((k) => positive(r[k])).length, 0),
     unassigned: handoffs.filter((r) => present(r.p50_hours_unassigned)).length + handoffs.filter((r) => present(r.p90_hours_unassigned)).length,
-    groups: results['group-workload'].reduce((n, r) => n + ['open_tickets', 'pending_tickets', 'other_status_tickets'].filter((k) => positive(r[k])).length, 0),
+    groups: results['group-workload'].reduce((n, r) => n + ['open_tickets', 'pending_tickets', 'custom_status_tickets'].filter((k) => positive(r[k])).length, 0),
     agents: Math.min(20, results['agent-workload'].filter((r) => r.responder_id !== null).length),
   };
 }

@@ -223,7 +223,7 @@ export const PAGE_SCRIPT = String.raw`
     },
     'groups': function (width) {
       if (T.groups.length === 0) return null;
-      var statuses = [['open_tickets', 'Open'], ['pending_tickets', 'Pending'], ['other_status_tickets', 'Other unresolved']];
+      var statuses = [['open_tickets', 'Open'], ['pending_tickets', 'Pending'], ['custom_status_tickets', 'Custom statuses']];
       var order = T.groups.slice().sort(function (a, b) { return num(b.total_tickets) - num(a.total_tickets); }).map(function (r) { return groupLabel(r.group_id); });
       var points = [];
       T.groups.forEach(function (r) {

@@ -64,12 +64,12 @@ export const REPORT_SECTIONS: readonly ReportSection[] = [
   {
     id: 'groups',
     query: 'group-workload',
-    columns: ['group_id', 'group_name', 'open_tickets', 'pending_tickets', 'other_status_tickets', 'total_tickets', 'unassigned_tickets', 'urgent_tickets', 'oldest_created_at'],
+    columns: ['group_id', 'group_name', 'open_tickets', 'pending_tickets', 'custom_status_tickets', 'total_tickets', 'unassigned_tickets', 'urgent_tickets', 'oldest_created_at'],
   },
   {
     id: 'agents',
     query: 'agent-workload',
-    columns: ['responder_id', 'agent_name', 'open_tickets', 'pending_tickets', 'other_status_tickets', 'total_tickets', 'urgent_tickets', 'oldest_created_at'],
+    columns: ['responder_id', 'agent_name', 'open_tickets', 'pending_tickets', 'custom_status_tickets', 'total_tickets', 'urgent_tickets', 'oldest_created_at'],
   },
   {
     id: 'urgent',
