@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EventPatternJson, FRESHWORKS_PARTNER_SOURCE_PREFIX, freshdeskAccountOfSource, ticketEventPattern } from '../event-pattern';
+import { DEFAULT_PROJECTION_START_DAY, PROJECTION_START_DAY_ENV, isDay } from '../lake-layout';
 import { AccessLogsBucket, AccessLogsBucketProps } from './access-logs-bucket';
 import { AthenaViews } from './athena-views';
 import { DimensionTables } from './dimension-tables';
@@ -211,6 +212,12 @@ export class FreshdeskLake extends Construct {
       bucket: this.dataBucket.bucket,
       projectionStartDay: props.projectionStartDay,
     });
+    // The transform rejects events dated outside the projection range (Athena would never show
+    // them, the local engine would), so it gets the table's first day.
+    if (props.projectionStartDay !== undefined && !Token.isUnresolved(props.projectionStartDay) && !isDay(props.projectionStartDay)) {
+      throw new Error(`FreshdeskLake: projectionStartDay must be a day YYYY-MM-DD; got "${props.projectionStartDay}".`);
+    }
+    this.transform.function.addEnvironment(PROJECTION_START_DAY_ENV, props.projectionStartDay ?? DEFAULT_PROJECTION_START_DAY);
     this.dimensions = new DimensionTables(this, 'Dimensions', { database: this.database, bucket: this.dataBucket.bucket });
     this.views = new AthenaViews(this, 'Views', {
       database: this.database,
