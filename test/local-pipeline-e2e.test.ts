@@ -46,6 +46,8 @@ function timestampText(ms: number): string {
 }
 
 const isOpenOrPending = (t: TicketGroundTruth) => t.status === 2 || t.status === 3;
+/** Freshdesk's "unresolved": any status but Resolved and Closed, custom ones included. */
+const isUnresolved = (t: TicketGroundTruth) => t.status !== 4 && t.status !== 5;
 const priorityName = (p: number) => (TICKET_PRIORITY as Record<number, string>)[p];
 const channelName = (c: number) => (TICKET_SOURCE as Record<number, string>)[c];
 
@@ -93,11 +95,13 @@ describe('the generated helpdesk', () => {
     expect(summary.objectsWritten).toBeGreaterThan(summary.days.length);
   });
 
-  it('holds each distinct event once in ticket_history and each ticket once in tickets_latest', async () => {
+  it('holds each distinct event once in ticket_history, each ticket once in ticket_latest_state, and tickets_latest without spam', async () => {
     const history = await engine.execute('SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM ticket_history', []);
     for await (const page of history.pages) expect(page[0]).toEqual([new Set(events.map((e) => e.id)).size, new Set(events.map((e) => e.id)).size]);
+    const state = await engine.execute('SELECT count(*), count(DISTINCT ticket_id) FROM ticket_latest_state', []);
+    for await (const page of state.pages) expect(page[0]).toEqual([tickets.length, tickets.length]);
     const latest = await engine.execute('SELECT count(*) FROM tickets_latest', []);
-    for await (const page of latest.pages) expect(page[0][0]).toBe(tickets.length);
+    for await (const page of latest.pages) expect(page[0][0]).toBe(tickets.filter((t) => !t.spam).length);
   });
 });
 
@@ -112,32 +116,36 @@ describe('saved queries answer what really happened', () => {
     expect(rows.map((r) => r.ticket_id)).toEqual(expected);
   });
 
-  it('backlog: open and pending tickets by priority and group', async () => {
-    const groups = new Map<string, { open: number; pending: number; oldest: number }>();
-    for (const t of tickets.filter((t) => isOpenOrPending(t) && !t.spam)) {
+  it('backlog: unresolved tickets (custom statuses included) by priority and group', async () => {
+    const groups = new Map<string, { open: number; pending: number; custom: number; oldest: number }>();
+    for (const t of tickets.filter((t) => isUnresolved(t) && !t.spam)) {
       const key = `${priorityName(t.priority)}|${t.groupId}`;
-      const g = groups.get(key) ?? { open: 0, pending: 0, oldest: Infinity };
+      const g = groups.get(key) ?? { open: 0, pending: 0, custom: 0, oldest: Infinity };
       if (t.status === 2) g.open++;
-      else g.pending++;
+      else if (t.status === 3) g.pending++;
+      else g.custom++;
       g.oldest = Math.min(g.oldest, t.createdAtMs);
       groups.set(key, g);
     }
     const rows = await run('backlog');
-    const actual = new Map(rows.map((r) => [`${r.priority_name}|${r.group_id}`, { open: r.open_tickets, pending: r.pending_tickets, total: r.total_tickets, oldest: r.oldest_created_at }]));
-    expect(actual).toEqual(new Map([...groups].map(([k, g]) => [k, { open: g.open, pending: g.pending, total: g.open + g.pending, oldest: timestampText(g.oldest) }])));
+    const actual = new Map(
+      rows.map((r) => [`${r.priority_name}|${r.group_id}`, { open: r.open_tickets, pending: r.pending_tickets, custom: r.custom_status_tickets, total: r.total_tickets, oldest: r.oldest_created_at }]),
+    );
+    expect(actual).toEqual(new Map([...groups].map(([k, g]) => [k, { open: g.open, pending: g.pending, custom: g.custom, total: g.open + g.pending + g.custom, oldest: timestampText(g.oldest) }])));
   });
 
-  it('agent-workload: open and pending tickets per responder, the unassigned row included', async () => {
-    const agents = new Map<number | null, { open: number; pending: number; urgent: number }>();
-    for (const t of tickets.filter((t) => isOpenOrPending(t) && !t.spam)) {
-      const a = agents.get(t.responderId) ?? { open: 0, pending: 0, urgent: 0 };
+  it('agent-workload: unresolved tickets (custom statuses included) per responder, the unassigned row included', async () => {
+    const agents = new Map<number | null, { open: number; pending: number; total: number; urgent: number }>();
+    for (const t of tickets.filter((t) => isUnresolved(t) && !t.spam)) {
+      const a = agents.get(t.responderId) ?? { open: 0, pending: 0, total: 0, urgent: 0 };
       if (t.status === 2) a.open++;
-      else a.pending++;
+      else if (t.status === 3) a.pending++;
+      a.total++;
       if (t.priority === 4) a.urgent++;
       agents.set(t.responderId, a);
     }
     const rows = await run('agent-workload');
-    expect(new Map(rows.map((r) => [r.responder_id as number | null, { open: r.open_tickets, pending: r.pending_tickets, urgent: r.urgent_tickets }]))).toEqual(agents);
+    expect(new Map(rows.map((r) => [r.responder_id as number | null, { open: r.open_tickets, pending: r.pending_tickets, total: r.total_tickets, urgent: r.urgent_tickets }]))).toEqual(agents);
     // Busiest first.
     const totals = rows.map((r) => r.total_tickets as number);
     expect(totals).toEqual([...totals].sort((a, b) => b - a));
@@ -247,8 +255,17 @@ describe('saved queries answer what really happened', () => {
     expect(rows.map((r) => r.event_id)).toEqual(expected);
   });
 
+  it('first-response-time: partner events carry no stats, so every ticket is counted as without_stats', async () => {
+    const rows = await run('first-response-time', { from: FROM, to: TO });
+    expect(rows.length).toBe(4);
+    for (const row of rows) {
+      const group = tickets.filter((t) => !t.spam && priorityName(t.priority) === row.priority_name);
+      expect(row).toMatchObject({ tickets: 0, responded_tickets: 0, without_stats: group.length, p50_hours: null, p90_hours: null });
+    }
+  });
+
   it('covers every saved query', () => {
-    const covered = ['urgent-unassigned', 'backlog', 'agent-workload', 'reopened-tickets', 'refund-tickets-today', 'tickets-created-by-day', 'time-to-first-assignment', 'resolution-time', 'escalations', 'sla-due-soon', 'recent-events'];
+    const covered = ['urgent-unassigned', 'backlog', 'agent-workload', 'reopened-tickets', 'refund-tickets-today', 'tickets-created-by-day', 'time-to-first-assignment', 'resolution-time', 'escalations', 'sla-due-soon', 'recent-events', 'first-response-time'];
     expect(catalog.map((q) => q.name).filter((name) => !covered.includes(name))).toEqual([]);
   });
 });
