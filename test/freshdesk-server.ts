@@ -25,7 +25,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DimensionName, DimensionRow } from '../lib/dimensions';
+import type { SyncCheckpoint } from '../lib/freshdesk/checkpoint';
+import type { SyncSink } from '../lib/freshdesk/sync';
 import { SeededRandom } from '../lib/local/seeded-random';
+import type { FreshdeskApiTicket } from '../lib/ticket-snapshot';
 
 export const PAGE_CAP_MESSAGE = 'You cannot access tickets beyond the 300th page. Please provide a smaller page number.';
 export const MAX_PAGE = 300;
@@ -509,46 +513,62 @@ export function seedAccount(server: FakeFreshdesk, options: SeedAccountOptions):
 /**
  * A sync sink that keeps everything in memory, for tests and benchmarks of the crawl and the
  * sync core: the latest version per ticket (ordered as the views order it: updated_at, then the
- * spam/deleted version), the dimensions, the checkpoint. `failAfterWrites` makes the n-th
- * writeTickets call throw, as a crash would; `durable` then holds only what a flush made durable.
+ * spam/deleted version), the dimensions, the checkpoint. `killAfterWrites` kills the "process" at
+ * that writeTickets call: it and every later call throw 'killed' (a dead process writes nothing
+ * more, not even a last checkpoint); restart() then drops what was buffered and not flushed.
  */
-export class MemorySyncSink {
+export class MemorySyncSink implements SyncSink {
   /** Versions made durable by flush(). */
-  readonly durable = new Map<number, Record<string, unknown>>();
-  readonly dimensions = new Map<string, readonly Record<string, unknown>[]>();
-  checkpoint: import('../lib/freshdesk/checkpoint').SyncCheckpoint | undefined;
+  readonly durable = new Map<number, FreshdeskApiTicket>();
+  readonly dimensions = new Map<string, readonly DimensionRow[]>();
+  checkpoint: SyncCheckpoint | undefined;
   checkpointsWritten = 0;
   ticketWrites = 0;
   versionsWritten = 0;
-  failAfterWrites?: number;
-  private pending: Record<string, unknown>[] = [];
+  killAfterWrites?: number;
+  private killed = false;
+  private pending: FreshdeskApiTicket[] = [];
 
-  async writeTickets(tickets: readonly Record<string, unknown>[]): Promise<void> {
+  async writeTickets(tickets: readonly FreshdeskApiTicket[]): Promise<void> {
     this.ticketWrites++;
-    if (this.failAfterWrites !== undefined && this.ticketWrites > this.failAfterWrites) throw new Error('simulated crash');
+    if (this.killAfterWrites !== undefined && this.ticketWrites >= this.killAfterWrites) this.killed = true;
+    this.throwIfKilled();
     this.versionsWritten += tickets.length;
     this.pending.push(...tickets.map((t) => ({ ...t })));
   }
 
+  /** The process starts again: buffered records are gone, durable ones and the checkpoint stay. */
+  restart(): void {
+    this.killed = false;
+    this.killAfterWrites = undefined;
+    this.pending = [];
+  }
+
   async flush(): Promise<void> {
+    this.throwIfKilled();
     for (const ticket of this.pending) {
-      const id = ticket.id as number;
-      const had = this.durable.get(id);
-      if (!had || latestOrder(ticket) >= latestOrder(had)) this.durable.set(id, ticket);
+      const had = this.durable.get(ticket.id);
+      if (!had || latestOrder(ticket) >= latestOrder(had)) this.durable.set(ticket.id, ticket);
     }
     this.pending = [];
   }
 
-  async writeDimension(name: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  private throwIfKilled(): void {
+    if (this.killed) throw new Error('killed');
+  }
+
+  async writeDimension(name: DimensionName, rows: readonly DimensionRow[]): Promise<void> {
+    this.throwIfKilled();
     this.dimensions.set(name, rows);
   }
 
-  async readCheckpoint() {
+  async readCheckpoint(): Promise<SyncCheckpoint | undefined> {
     return this.checkpoint;
   }
 
-  async writeCheckpoint(checkpoint: import('../lib/freshdesk/checkpoint').SyncCheckpoint): Promise<void> {
-    this.checkpoint = JSON.parse(JSON.stringify(checkpoint));
+  async writeCheckpoint(checkpoint: SyncCheckpoint): Promise<void> {
+    this.throwIfKilled();
+    this.checkpoint = JSON.parse(JSON.stringify(checkpoint)) as SyncCheckpoint;
     this.checkpointsWritten++;
   }
 
@@ -564,6 +584,6 @@ export class MemorySyncSink {
 }
 
 /** The views' order for one ticket's versions: updated_at, then the spam/deleted version last. */
-function latestOrder(ticket: Record<string, unknown>): string {
-  return `${ticket.updated_at as string}|${ticket.spam === true ? 1 : 0}${ticket.deleted === true ? 1 : 0}`;
+function latestOrder(ticket: FreshdeskApiTicket): string {
+  return `${ticket.updated_at}|${ticket.spam === true ? 1 : 0}${ticket.deleted === true ? 1 : 0}`;
 }

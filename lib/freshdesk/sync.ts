@@ -28,7 +28,11 @@ export const FULL_HISTORY_SINCE = '2010-01-01T00:00:00Z';
 /** Envelope `source` of snapshots when none is given (a stack's sync uses its partner event source name). */
 export const LOCAL_SNAPSHOT_SOURCE = 'freshlake.sync';
 
-export const TICKET_LISTS: readonly TicketListFilter[] = ['default', 'spam', 'deleted'];
+/**
+ * The lists, in crawl order. The default list goes last: it is where tickets change all the time,
+ * and a change made while the small spam and deleted lists are read is then still seen.
+ */
+export const TICKET_LISTS: readonly TicketListFilter[] = ['spam', 'deleted', 'default'];
 
 /**
  * Where a sync writes. Implementations: LocalLakeSink (./lake-sink), FirehoseSink
@@ -76,6 +80,8 @@ export interface SyncOptions {
   readonly dimensions?: boolean;
   /** `include=` of the ticket list. @default ['stats'] */
   readonly include?: readonly string[];
+  /** Tickets per list request; only tests use smaller pages. @default TICKETS_PER_PAGE (the API's maximum) */
+  readonly perPage?: number;
   /** @default 5,000 */
   readonly checkpointEveryTickets?: number;
   /** @default 30,000 ms */
@@ -244,6 +250,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
       client,
       lists: lists.map((filter) => ({ filter, updatedSince: starts.get(filter)! })),
       include: options.include,
+      perPage: options.perPage,
       known,
       signal: options.signal,
       onTickets: async (filter, tickets) => {

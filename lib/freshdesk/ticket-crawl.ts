@@ -16,8 +16,9 @@
  *    there the crawl must page by offset (page 2, 3, ... at the same cursor). If a ticket of that
  *    block that was already read is updated while the block is paged, it leaves the block and
  *    the tickets behind it shift forward: one may be skipped. Such a departure is always
- *    detected (the departed ticket comes back later in the crawl with a newer updated_at), and
- *    the block is then read again before the crawl ends, until a pass finds nothing new.
+ *    detected (the departed ticket comes back later in the crawl with a newer updated_at: after
+ *    a block the crawl always reads on from a time, also when the list ended inside the block),
+ *    and the block is then read again before the crawl ends, until a pass finds nothing new.
  * 4. A tie block longer than 300 pages (30,000 tickets with one updated_at) cannot be paged past
  *    with the list API alone: the crawl stops with TieBlockTooLargeError rather than skip them.
  * 5. The default, spam and deleted lists are crawled one after another with one ledger of
@@ -229,7 +230,14 @@ class ListCrawler {
         this.noteBlockMembers(tickets, this.cursorMs);
       }
       this.options.onPage?.(this.ledger.stats);
-      if (tickets.length < this.perPage) return fresh;
+      if (tickets.length < this.perPage) {
+        if (page === 1) return fresh;
+        // The list ended inside a tie block, by offset: tickets that left the block meanwhile
+        // moved to the end, which may now lie before this offset. Read on from a time instead.
+        this.cursorMs += 1000;
+        page = 1;
+        continue;
+      }
       const lastMs = updatedAtMs(tickets[tickets.length - 1]);
       if (lastMs > this.cursorMs) {
         // Restart from a time, never trust page N+1.

@@ -1,0 +1,172 @@
+/**
+ * Property: for any account and any interleaving of ticket changes with the sync's requests, the
+ * sink's latest state equals the server's. Changes run on the test server between requests
+ * (onRequest): updates (moving tickets to the end and shifting pages), bulk edits (new ties),
+ * spam marks, deletions, restores, new tickets. Small pages (3-10 tickets) make every account
+ * full of page boundaries and tie blocks longer than a page.
+ *
+ * - Changes inside the default list only: one sync ends with exactly the server's state.
+ * - Any changes (also moves between the default, spam and deleted lists): tickets nobody changed
+ *   during the sync are exact after it, and one more (incremental) sync ends exact.
+ * - A sync killed at any write (buffered records lost, no last checkpoint) and run again ends
+ *   exact: nothing before the checkpoint is lost.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FreshdeskClient } from '../lib/freshdesk/client';
+import { runSync } from '../lib/freshdesk/sync';
+import { FakeFreshdesk, MemorySyncSink } from './freshdesk-server';
+
+type Change =
+  | { readonly kind: 'update' | 'spam' | 'delete' | 'restore'; readonly at: number; readonly pick: number }
+  | { readonly kind: 'bulk'; readonly at: number; readonly pick: number; readonly size: number }
+  | { readonly kind: 'create'; readonly at: number };
+
+interface Account {
+  readonly tickets: readonly { readonly second: number; readonly spam: boolean; readonly deleted: boolean }[];
+  readonly perPage: number;
+  readonly changes: readonly Change[];
+}
+
+const accountArb = (kinds: readonly Change['kind'][]) =>
+  fc.record({
+    // Few distinct seconds: many ties, some longer than a page.
+    tickets: fc.array(fc.record({ second: fc.integer({ min: 0, max: 25 }), spam: fc.boolean(), deleted: fc.boolean() }), { minLength: 1, maxLength: 90 }).map((ts) => ts.map((t, i) => ({ ...t, spam: t.spam && i % 5 === 0, deleted: t.deleted && i % 7 === 0 }))),
+    perPage: fc.integer({ min: 3, max: 10 }),
+    changes: fc.array(
+      fc.oneof(
+        ...kinds.map((kind) =>
+          kind === 'bulk'
+            ? fc.record({ kind: fc.constant('bulk' as const), at: fc.integer({ min: 1, max: 40 }), pick: fc.nat(), size: fc.integer({ min: 2, max: 25 }) })
+            : kind === 'create'
+              ? fc.record({ kind: fc.constant('create' as const), at: fc.integer({ min: 1, max: 40 }) })
+              : fc.record({ kind: fc.constant(kind), at: fc.integer({ min: 1, max: 40 }), pick: fc.nat() }),
+        ),
+      ),
+      { maxLength: 25 },
+    ),
+  });
+
+/** Builds the server, with the changes scheduled on request numbers (counted from `offset`). */
+function serverFor(account: Account, defaultListOnly = false): { server: FakeFreshdesk; changed: Set<number>; arm: () => void } {
+  const server = new FakeFreshdesk();
+  const base = server.clock - 100_000;
+  account.tickets.forEach((t, i) => server.addTicket({ id: i + 1, created: base + i, updated: base + 1000 + t.second, spam: t.spam, deleted: t.deleted }));
+  const changed = new Set<number>();
+  const byRequest = new Map<number, Change[]>();
+  for (const change of account.changes) byRequest.set(change.at, [...(byRequest.get(change.at) ?? []), change]);
+  let armedAt = -1;
+  const arm = () => {
+    armedAt = server.requests.length;
+    server.onRequest = (request, s) => {
+      for (const change of byRequest.get(request.number - armedAt) ?? []) {
+        s.advance(1);
+        const ids = [...s.tickets.values()].filter((t) => !defaultListOnly || (!t.spam && !t.deleted)).map((t) => t.id);
+        if (ids.length === 0) continue;
+        const pick = 'pick' in change ? ids[change.pick % ids.length] : 0;
+        switch (change.kind) {
+          case 'update':
+            s.update(pick, { status: (s.tickets.get(pick)!.status % 5) + 2 });
+            changed.add(pick);
+            break;
+          case 'bulk': {
+            const start = ids.indexOf(pick);
+            const block = ids.slice(start, start + change.size);
+            s.update(block, { priority: 4 });
+            block.forEach((id) => changed.add(id));
+            break;
+          }
+          case 'spam':
+            s.update(pick, { spam: true });
+            changed.add(pick);
+            break;
+          case 'delete':
+            s.update(pick, { deleted: true });
+            changed.add(pick);
+            break;
+          case 'restore':
+            s.update(pick, { deleted: false, spam: false });
+            changed.add(pick);
+            break;
+          case 'create':
+            changed.add(s.addTicket({ created: s.clock }).id);
+            break;
+        }
+      }
+    };
+  };
+  return { server, changed, arm };
+}
+
+function sync(base: string, sink: MemorySyncSink, perPage: number) {
+  const client = new FreshdeskClient({ baseUrl: base, apiKey: 'test-key' });
+  // Checkpoints every few tickets, so kills land between many of them.
+  return runSync({ client, sink, dimensions: false, perPage, checkpointEveryTickets: 7, checkpointEveryMs: 0 });
+}
+
+const PROPERTY_LIMITS = { numRuns: 100, interruptAfterTimeLimit: 50_000, markInterruptAsFailure: true } as const;
+
+describe('ticket crawl under drift (property)', () => {
+  it('ends with exactly the server\'s state after one sync when tickets change inside the default list', async () => {
+    await fc.assert(
+      fc.asyncProperty(accountArb(['update', 'bulk', 'create']), async (account) => {
+        const { server, arm } = serverFor(account, true);
+        const base = await server.start();
+        try {
+          const sink = new MemorySyncSink();
+          arm();
+          await sync(base, sink, account.perPage);
+          expect(sink.differences(server)).toEqual([]);
+        } finally {
+          await server.close();
+        }
+      }),
+      PROPERTY_LIMITS,
+    );
+  });
+
+  it('is exact for unchanged tickets after one sync, and for all after the next, whatever moves between lists', async () => {
+    await fc.assert(
+      fc.asyncProperty(accountArb(['update', 'bulk', 'spam', 'delete', 'restore', 'create']), async (account) => {
+        const { server, changed, arm } = serverFor(account);
+        const base = await server.start();
+        try {
+          const sink = new MemorySyncSink();
+          arm();
+          await sync(base, sink, account.perPage);
+          expect(sink.differences(server).filter((id) => !changed.has(id))).toEqual([]);
+          server.onRequest = undefined;
+          await sync(base, sink, account.perPage);
+          expect(sink.differences(server)).toEqual([]);
+        } finally {
+          await server.close();
+        }
+      }),
+      PROPERTY_LIMITS,
+    );
+  });
+
+  it('resumes a sync killed at any write without losing a ticket', async () => {
+    await fc.assert(
+      fc.asyncProperty(accountArb(['update', 'bulk', 'spam', 'delete', 'create']), fc.integer({ min: 1, max: 30 }), async (account, killAt) => {
+        const { server, arm } = serverFor(account);
+        const base = await server.start();
+        try {
+          const sink = new MemorySyncSink();
+          sink.killAfterWrites = killAt;
+          arm();
+          await sync(base, sink, account.perPage).catch((error: Error) => {
+            if (error.message !== 'killed') throw error;
+          });
+          sink.restart();
+          server.onRequest = undefined;
+          await sync(base, sink, account.perPage);
+          expect(sink.differences(server)).toEqual([]);
+        } finally {
+          await server.close();
+        }
+      }),
+      PROPERTY_LIMITS,
+    );
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * The ticket crawl against the test server: the failure modes of peers' syncs (30-day window,
+ * page 300, ties, drift while paging) each as a case. The property test
+ * (freshdesk-crawl.property.test.ts) covers arbitrary interleavings.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { FreshdeskClient } from '../lib/freshdesk/client';
+import { TieBlockTooLargeError, crawlTickets, type TicketListFilter } from '../lib/freshdesk/ticket-crawl';
+import type { FreshdeskApiTicket } from '../lib/ticket-snapshot';
+import { FakeFreshdesk, seedAccount } from './freshdesk-server';
+
+const SINCE = '2010-01-01T00:00:00Z';
+const ALL_LISTS = (['default', 'spam', 'deleted'] as TicketListFilter[]).map((filter) => ({ filter, updatedSince: SINCE }));
+let server: FakeFreshdesk;
+
+afterEach(async () => {
+  await server?.close();
+});
+
+async function crawlAll(options: { lists?: typeof ALL_LISTS; perPage?: number; pageCap?: number } = {}) {
+  const client = new FreshdeskClient({ baseUrl: await server.start(), apiKey: 'test-key' });
+  const latest = new Map<number, FreshdeskApiTicket>();
+  const emittedTwice: number[] = [];
+  const seenVersions = new Set<string>();
+  const result = await crawlTickets({
+    client,
+    lists: options.lists ?? ALL_LISTS,
+    perPage: options.perPage,
+    pageCap: options.pageCap,
+    onTickets: async (_filter, tickets) => {
+      for (const t of tickets) {
+        const version = `${t.id}@${t.updated_at}`;
+        if (seenVersions.has(version)) emittedTwice.push(t.id);
+        seenVersions.add(version);
+        const had = latest.get(t.id);
+        if (!had || had.updated_at <= t.updated_at) latest.set(t.id, t);
+      }
+    },
+  });
+  const wrong = [...server.truth()].filter(([id, truth]) => latest.get(id)?.updated_at !== truth.updated_at || (latest.get(id)?.deleted === true) !== truth.deleted).map(([id]) => id);
+  return { result, latest, wrong, emittedTwice, client };
+}
+
+/** Ids of the tickets a page of the updated_at order holds right now. */
+function pageIds(page: number, perPage: number, cursor = SINCE): number[] {
+  const since = Date.parse(cursor);
+  return [...server.tickets.values()]
+    .filter((t) => !t.spam && !t.deleted && Date.parse(t.updated_at) >= since)
+    .sort((a, b) => a.updated_at.localeCompare(b.updated_at) || (Math.imul(a.id ^ 0x5bd1e995, 0x9e3779b1) >>> 0) - (Math.imul(b.id ^ 0x5bd1e995, 0x9e3779b1) >>> 0))
+    .slice((page - 1) * perPage, page * perPage)
+    .map((t) => t.id);
+}
+
+describe('crawlTickets', () => {
+  it('lists all 35,000 tickets of an account (past the 300-page cap and the 30-day window) exactly once, at about 10 calls per 1,000', async () => {
+    server = new FakeFreshdesk();
+    seedAccount(server, { tickets: 35_000, spamShare: 0.02, deletedShare: 0.02 });
+    const { result, wrong, emittedTwice } = await crawlAll();
+    expect(wrong).toEqual([]);
+    expect(emittedTwice).toEqual([]);
+    expect(result.emitted).toBe(35_000);
+    const pages = server.requests.map((r) => Number(new URLSearchParams(r.query).get('page')));
+    expect(Math.max(...pages)).toBeLessThanOrEqual(300);
+    expect(server.requests.every((r) => r.status === 200)).toBe(true);
+    expect(result.pages / 35).toBeLessThan(10.5);
+  }, 60_000);
+
+  it('pages through a tie block longer than a page instead of skipping it', async () => {
+    server = new FakeFreshdesk();
+    const t0 = server.clock - 10_000;
+    for (let i = 0; i < 50; i++) server.addTicket({ created: t0 + i });
+    // A bulk edit: 350 tickets with one updated_at, between the others.
+    for (let i = 0; i < 350; i++) server.addTicket({ created: t0 + 100 + i, updated: t0 + 1000 });
+    for (let i = 0; i < 50; i++) server.addTicket({ created: t0 + 2000 + i });
+    const { result, wrong, emittedTwice } = await crawlAll({ lists: [ALL_LISTS[0]] });
+    expect(wrong).toEqual([]);
+    expect(emittedTwice).toEqual([]);
+    expect(result.tiePages).toBeGreaterThanOrEqual(3);
+    expect(result.tieRereads).toBe(0);
+  });
+
+  it('re-reads a tie block when a ticket already read there is updated while the block is paged, so the ticket that shifted forward is not skipped', async () => {
+    server = new FakeFreshdesk();
+    const t0 = server.clock - 10_000;
+    for (let i = 0; i < 500; i++) server.addTicket({ created: t0 + i, updated: t0 + 1000 });
+    let tiePagesServed = 0;
+    server.onRequest = (request, s) => {
+      if (request.path !== '/api/v2/tickets' || request.query.get('page') === '1') return;
+      // Before page 3 of the block: five tickets of page 1 are updated (they leave the block).
+      if (++tiePagesServed === 2) {
+        s.advance(10);
+        s.update(pageIds(1, 100).slice(0, 5), { status: 3 });
+      }
+    };
+    const { result, wrong, emittedTwice } = await crawlAll({ lists: [ALL_LISTS[0]] });
+    expect(wrong).toEqual([]);
+    expect(emittedTwice).toEqual([]);
+    expect(result.tieRereads).toBe(1);
+  });
+
+  it('the same drift makes plain offset paging skip tickets (the test server does shift pages)', async () => {
+    server = new FakeFreshdesk();
+    const t0 = server.clock - 10_000;
+    for (let i = 0; i < 500; i++) server.addTicket({ created: t0 + i, updated: t0 + 1000 });
+    const base = await server.start();
+    const seen = new Set<number>();
+    for (let page = 1; ; page++) {
+      if (page === 3) {
+        server.advance(10);
+        server.update(pageIds(1, 100).slice(0, 5), { status: 3 });
+      }
+      const response = await fetch(`${base}/api/v2/tickets?updated_since=${SINCE}&order_by=updated_at&order_type=asc&per_page=100&page=${page}`, {
+        headers: { Authorization: `Basic ${Buffer.from('test-key:X').toString('base64')}` },
+      });
+      const tickets = (await response.json()) as { id: number }[];
+      for (const t of tickets) seen.add(t.id);
+      if (tickets.length < 100) break;
+    }
+    expect(500 - seen.size).toBe(5);
+  });
+
+  it('catches a ticket that leaves a tie block of the default list for the spam list (one ledger across lists)', async () => {
+    server = new FakeFreshdesk();
+    const t0 = server.clock - 10_000;
+    for (let i = 0; i < 300; i++) server.addTicket({ created: t0 + i, updated: t0 + 1000 });
+    let served = 0;
+    server.onRequest = (request, s) => {
+      if (request.path === '/api/v2/tickets' && request.query.get('page') === '2' && ++served === 1) {
+        s.advance(10);
+        s.update(pageIds(1, 100).slice(0, 3), { spam: true });
+      }
+    };
+    const { result, wrong } = await crawlAll();
+    expect(wrong).toEqual([]);
+    expect(result.tieRereads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stops with a clear error when more tickets share one updated_at than the page cap lets it list', async () => {
+    server = new FakeFreshdesk();
+    for (let i = 0; i < 40; i++) server.addTicket({ created: server.clock - 5000 + i, updated: server.clock - 100 });
+    const error = await crawlAll({ lists: [ALL_LISTS[0]], perPage: 10, pageCap: 3 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TieBlockTooLargeError);
+    expect((error as Error).message).toMatch(/More than 30 tickets share updated_at .* stops at page 3/);
+  });
+
+  it('marks tickets of the deleted list as deleted and hands them over once', async () => {
+    server = new FakeFreshdesk();
+    seedAccount(server, { tickets: 400, deletedShare: 0.2, spamShare: 0.1 });
+    const { latest, wrong } = await crawlAll();
+    expect(wrong).toEqual([]);
+    const deleted = [...server.tickets.values()].filter((t) => t.deleted).map((t) => t.id);
+    expect(deleted.length).toBeGreaterThan(40);
+    expect(deleted.every((id) => latest.get(id)?.deleted === true)).toBe(true);
+  });
+});
