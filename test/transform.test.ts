@@ -419,7 +419,7 @@ describe('transform handler: logging', () => {
     await lambdaHandler(event);
 
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0])).toEqual({ message: 'transformed', records: 4, ok: 3, processingFailed: 1 });
+    expect(JSON.parse(lines[0])).toEqual({ message: 'transformed', records: 4, ok: 3, processingFailed: 1, reasons: { notJsonObject: 1 } });
     const contents = [
       ...event.records.flatMap((r) => [r.recordId, r.data]),
       'Ana Lima',
@@ -429,6 +429,20 @@ describe('transform handler: logging', () => {
       '98765-4321',
     ];
     for (const content of contents) expect(lines.join('\n')).not.toContain(content);
+  });
+
+  it('counts the reasons of ProcessingFailed records in its log line (Firehose error records carry none)', async () => {
+    const lambdaHandler = await handlerLoadedWith('freshlake-transform');
+    const lines = spyOnConsole();
+    const dated = (time: string) => bytesOf(JSON.stringify({ id: 'e', time }));
+    await lambdaHandler(firehoseEvent([compactSamples[0], bytesOf('not json'), bytesOf('{"id":"e"}'), dated('2001-01-01T00:00:00Z'), dated('2099-01-01T00:00:00Z'), dated('2098-01-01T00:00:00Z')]));
+    expect(JSON.parse(lines[0])).toEqual({
+      message: 'transformed',
+      records: 6,
+      ok: 1,
+      processingFailed: 5,
+      reasons: { notJsonObject: 1, noUsableTime: 1, beforeProjectionStart: 1, afterArrivalDay: 2 },
+    });
   });
 
   it('logs nothing outside Lambda (local pipeline, tests)', async () => {

@@ -69,24 +69,44 @@ export function transformRecord(
   };
 }
 
+/** Why a record is ProcessingFailed: the kinds the Lambda counts in its log line. */
+export type ProcessingFailureKind = 'notJsonObject' | 'noUsableTime' | 'beforeProjectionStart' | 'afterArrivalDay';
+
+interface ProcessingFailure {
+  readonly kind: ProcessingFailureKind;
+  readonly day?: string;
+}
+
+/** The failure transformRecord finds in a record, or undefined for a record it accepts. Off the hot path. */
+function processingFailure(base64Data: string, approximateArrivalTimestamp: number | undefined): ProcessingFailure | undefined {
+  const bytes = Buffer.from(base64Data, 'base64');
+  const event = scanJsonObject(bytes);
+  if (event === undefined) return { kind: 'notJsonObject' };
+  const day = eventDay(event, bytes);
+  if (day === undefined) return { kind: 'noUsableTime' };
+  if (day < PROJECTION_START_DAY) return { kind: 'beforeProjectionStart', day };
+  if (day > arrivalDay(approximateArrivalTimestamp)) return { kind: 'afterArrivalDay', day };
+  return undefined;
+}
+
 /**
  * Why transformRecord marks a record ProcessingFailed, in words for an error record (never its
  * content); undefined when it does not. Called for rejected records only, off the hot path.
  */
 export function processingFailureReason(base64Data: string, approximateArrivalTimestamp: number | undefined): string | undefined {
-  const bytes = Buffer.from(base64Data, 'base64');
-  const event = scanJsonObject(bytes);
-  if (event === undefined) return 'not a JSON object';
-  const day = eventDay(event, bytes);
-  if (day === undefined) return 'no usable time: neither time nor detail.ticket.updated_at is an ISO-8601 date-time';
-  if (day < PROJECTION_START_DAY) {
-    return `dated ${day}, before ${PROJECTION_START_DAY}, the first day of the table's partition projection: Athena would never show it`;
+  const failure = processingFailure(base64Data, approximateArrivalTimestamp);
+  switch (failure?.kind) {
+    case undefined:
+      return undefined;
+    case 'notJsonObject':
+      return 'not a JSON object';
+    case 'noUsableTime':
+      return 'no usable time: neither time nor detail.ticket.updated_at is an ISO-8601 date-time';
+    case 'beforeProjectionStart':
+      return `dated ${failure.day}, before ${PROJECTION_START_DAY}, the first day of the table's partition projection: Athena would never show it`;
+    case 'afterArrivalDay':
+      return `dated ${failure.day}, after the day it arrived (${arrivalDay(approximateArrivalTimestamp)}): the table's partition projection ends at the current day, so Athena would not show it`;
   }
-  const arrived = arrivalDay(approximateArrivalTimestamp);
-  if (day > arrived) {
-    return `dated ${day}, after the day it arrived (${arrived}): the table's partition projection ends at the current day, so Athena would not show it`;
-  }
-  return undefined;
 }
 
 /**
@@ -296,8 +316,17 @@ export async function handler(event: FirehoseTransformationEvent): Promise<Fireh
     return out;
   });
   if (IN_LAMBDA) {
-    // Counts only, as one JSON line for CloudWatch Logs Insights; never record contents.
-    console.log(JSON.stringify({ message: 'transformed', records: records.length, ok: records.length - failed, processingFailed: failed }));
+    // Counts only, as one JSON line for CloudWatch Logs Insights; never record contents. Firehose's
+    // error records carry no reason, so the reasons are counted here.
+    const reasons: Partial<Record<ProcessingFailureKind, number>> = {};
+    if (failed > 0) {
+      event.records.forEach((r, n) => {
+        if (records[n].result === 'Ok') return;
+        const kind = processingFailure(r.data, r.approximateArrivalTimestamp)?.kind ?? 'notJsonObject';
+        reasons[kind] = (reasons[kind] ?? 0) + 1;
+      });
+    }
+    console.log(JSON.stringify({ message: 'transformed', records: records.length, ok: records.length - failed, processingFailed: failed, reasons }));
   }
   return { records };
 }
