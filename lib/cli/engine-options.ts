@@ -94,5 +94,7 @@ async function openLocalEngine(lakeDir: string, fromOption: boolean, cache: bool
   const { LocalEngine } = await import('../engines/local-engine');
   // Cache notes (loading new files, or why the cache is not used) are progress: terminal only.
   const onStatus = context.stderr.isTTY ? (message: string) => context.stderr.write(`${message}\n`) : undefined;
-  return LocalEngine.open({ lakeDir, cache, onStatus });
+  // A lake object left out of the answers is never silent: always on stderr.
+  const onWarning = (message: string) => context.stderr.write(`${message}\n`);
+  return LocalEngine.open({ lakeDir, cache, onStatus, onWarning });
 }

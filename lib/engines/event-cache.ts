@@ -53,7 +53,8 @@ const FILE_ID_COLUMN = 'lake_file_id';
  * Bump when the cache's own tables (or how rows are loaded) change in a way the hash below cannot
  * see; schema and read_json changes are covered by the hash.
  */
-const CACHE_LAYOUT_REVISION = 1;
+// 2: objects with text that is not valid UTF-8 are loaded from repaired copies (their rows were all-NULL).
+const CACHE_LAYOUT_REVISION = 2;
 /** Files per INSERT statement: keeps the SQL text (the file list) bounded on lakes with many objects. */
 const FILES_PER_LOAD = 1000;
 
@@ -92,8 +93,9 @@ export interface EventCacheHandle {
 interface LakeFile {
   /** Path relative to the lake, `/`-separated: `events/dt=2026-11-27/<name>.gz`. */
   readonly path: string;
-  /** The absolute path read_json reads (and reports as `filename`). */
   readonly absolutePath: string;
+  /** The file read_json reads (and reports as `filename`): the object, or its repaired copy (lib/engines/lake-files). */
+  readonly readPath: string;
   readonly size: bigint;
   readonly mtimeNs: bigint;
 }
@@ -149,12 +151,14 @@ export function cachedTicketEventsViewSql(relation: string): string {
  * the lake directly. Never throws.
  * @param files absolute paths of the lake's event files, as DuckDB's glob of the lake lists them
  * @param onStatus gets one line when files are loaded or the cache is not used
+ * @param readPaths the file to read instead of a lake object (its repaired copy), by absolute path
  */
 export async function openEventCache(
   connection: DuckDBConnection,
   lakeDir: string,
   files: readonly string[],
   onStatus?: (message: string) => void,
+  readPaths: ReadonlyMap<string, string> = new Map(),
 ): Promise<EventCacheHandle> {
   const lake = resolve(lakeDir);
   const cacheFile = eventCachePath(lake);
@@ -174,7 +178,7 @@ export async function openEventCache(
   let attached = false;
   try {
     const started = performance.now();
-    const lakeFiles = files.map((absolutePath) => lakeFile(lake, absolutePath));
+    const lakeFiles = files.map((absolutePath) => lakeFile(lake, absolutePath, readPaths.get(absolutePath)));
     let update: UpdateResult | undefined;
     let updateProblem: string | undefined;
     try {
@@ -238,9 +242,9 @@ export function discardDamagedEventCache(lakeDir: string): string | undefined {
   }
 }
 
-function lakeFile(lake: string, absolutePath: string): LakeFile {
+function lakeFile(lake: string, absolutePath: string, readPath = absolutePath): LakeFile {
   const stats = statSync(absolutePath, { bigint: true });
-  return { path: relative(lake, absolutePath).split(sep).join('/'), absolutePath, size: stats.size, mtimeNs: stats.mtimeNs };
+  return { path: relative(lake, absolutePath).split(sep).join('/'), absolutePath, readPath, size: stats.size, mtimeNs: stats.mtimeNs };
 }
 
 interface UpdateResult {
@@ -337,9 +341,9 @@ async function syncEventCache(connection: DuckDBConnection, files: readonly Lake
       const ids = batch.map(() => nextId++);
       const rows = batch.map((f, i) => `(${ids[i]}, ${sqlString(f.path)}, ${f.size}, ${f.mtimeNs}, current_timestamp)`);
       await connection.run(`INSERT INTO ${c}.${EVENT_CACHE_FILES_TABLE} VALUES ${rows.join(', ')}`);
-      const fileIds = batch.map((f, i) => `(${sqlString(f.absolutePath)}, ${ids[i]})`);
+      const fileIds = batch.map((f, i) => `(${sqlString(f.readPath)}, ${ids[i]})`);
       const read = readLakeJsonSql(
-        batch.map((f) => f.absolutePath),
+        batch.map((f) => f.readPath),
         ['filename = true'],
       );
       try {

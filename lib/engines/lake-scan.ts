@@ -51,8 +51,12 @@ export function ticketEventsSelectList(qualifier?: string): string {
   return [...columns, `${q}${quoteDuckDbIdentifier(PARTITION_COLUMN.name)}`].join(', ');
 }
 
-/** `CREATE VIEW ticket_events` over the lake files directly (no cache). */
-export function ticketEventsViewSql(lakeDir: string, hasFiles: boolean): string {
+/**
+ * `CREATE VIEW ticket_events` over the lake files directly (no cache).
+ * @param files the files to read when they are not the whole lake glob (unreadable objects left
+ *   out, repaired copies in place of objects with bad text: lib/engines/lake-files)
+ */
+export function ticketEventsViewSql(lakeDir: string, hasFiles: boolean, files?: readonly string[]): string {
   const partition = quoteDuckDbIdentifier(PARTITION_COLUMN.name);
   if (!hasFiles) {
     // read_json fails on a glob that matches nothing, so an empty lake gets an empty view with
@@ -60,7 +64,7 @@ export function ticketEventsViewSql(lakeDir: string, hasFiles: boolean): string 
     const nulls = TICKET_EVENT_COLUMNS.map((c) => `CAST(NULL AS ${c.type.duckDb}) AS ${quoteDuckDbIdentifier(c.name)}`);
     return `CREATE OR REPLACE VIEW ${TICKET_EVENTS_TABLE} AS SELECT ${nulls.join(', ')}, CAST(NULL AS VARCHAR) AS ${partition} WHERE false`;
   }
-  return `CREATE OR REPLACE VIEW ${TICKET_EVENTS_TABLE} AS SELECT ${ticketEventsSelectList()} FROM ${lakeReadJsonSql(lakeDir)}`;
+  return `CREATE OR REPLACE VIEW ${TICKET_EVENTS_TABLE} AS SELECT ${ticketEventsSelectList()} FROM ${files ? readLakeJsonSql(files) : lakeReadJsonSql(lakeDir)}`;
 }
 
 export function sqlString(text: string): string {

@@ -46,6 +46,7 @@ import {
   type EventCacheState,
 } from './event-cache';
 import { LOCAL_DIMENSION_RELATIONS, dimensionFilesGlob, dimensionViewSql } from './dimension-scan';
+import { checkLakeObjects, type LakeObjects } from './lake-files';
 import { lakeEventFilesGlob, sqlString, ticketEventsViewSql } from './lake-scan';
 import { TRINO_SESSION_SETTINGS, installTrinoCompat } from './trino-compat';
 
@@ -77,6 +78,12 @@ export interface LocalEngineProps {
    * @default none
    */
   readonly onStatus?: (message: string) => void;
+  /**
+   * Gets one line per lake object that cannot be read (empty, not gzip, truncated, a link out of
+   * the lake): it is left out of every answer. The CLI always prints these on stderr.
+   * @default none
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** The lake's event files (absolute paths), listed by the same glob read_json expands. */
@@ -106,11 +113,24 @@ export class LocalEngine implements QueryEngine {
     const setup = await instance.connect();
     let cache: EventCacheHandle | undefined;
     let directViewSql: string;
+    let lakeObjects: LakeObjects | undefined;
     try {
       await installTrinoCompat(setup);
       const files = await listLakeEventFiles(setup, props.lakeDir);
-      directViewSql = ticketEventsViewSql(props.lakeDir, files.length > 0);
-      if (props.cache ?? eventCacheEnabled()) cache = await openEventCache(setup, props.lakeDir, files, props.onStatus);
+      const useCache = props.cache ?? eventCacheEnabled();
+      // Objects with bad text are read through repaired copies, unreadable ones are left out and
+      // named, so one damaged object never fails a query (lib/engines/lake-files).
+      lakeObjects = await checkLakeObjects(props.lakeDir, files, { remember: useCache });
+      for (const object of lakeObjects.unreadable) {
+        props.onWarning?.(`Lake object ${object.path} cannot be read (${object.problem!.detail}): left out of the answers; "freshlake check --lake" lists the damaged objects.`);
+      }
+      const readable = lakeObjects.readable;
+      const asGlob = readable.length === files.length && readable.every((o) => o.readPath === o.absolutePath);
+      directViewSql = ticketEventsViewSql(props.lakeDir, readable.length > 0, asGlob ? undefined : readable.map((o) => o.readPath));
+      if (useCache) {
+        const readPaths = new Map(readable.filter((o) => o.readPath !== o.absolutePath).map((o) => [o.absolutePath, o.readPath]));
+        cache = await openEventCache(setup, props.lakeDir, readable.map((o) => o.absolutePath), props.onStatus, readPaths);
+      }
       await setup.run(cache?.relation ? cachedTicketEventsViewSql(cache.relation) : directViewSql);
       // Dimension relations first: the lake views join them (empty ones when nothing is synced).
       for (const name of LOCAL_DIMENSION_RELATIONS) {
@@ -120,12 +140,13 @@ export class LocalEngine implements QueryEngine {
       for (const view of LAKE_VIEWS) await setup.run(`CREATE OR REPLACE VIEW ${view.name} AS ${view.sql}`);
     } catch (error) {
       cache?.release();
+      lakeObjects?.dispose();
       instance.closeSync();
       throw new QueryError(`Could not open the local lake: ${firstLine(error)}`, { cause: error });
     } finally {
       setup.closeSync();
     }
-    return new LocalEngine(instance, props, directViewSql, cache ?? { state: { mode: 'off' }, release() {} });
+    return new LocalEngine(instance, props, directViewSql, cache ?? { state: { mode: 'off' }, release() {} }, lakeObjects);
   }
 
   private closed = false;
@@ -137,6 +158,7 @@ export class LocalEngine implements QueryEngine {
     /** `CREATE VIEW ticket_events` over the lake files: what a damaged cache is replaced with. */
     private readonly directViewSql: string,
     private eventCache: EventCacheHandle,
+    private readonly lakeObjects: LakeObjects,
   ) {
     this.progressIntervalMs = props.progressIntervalMs ?? 1000;
   }
@@ -260,6 +282,7 @@ export class LocalEngine implements QueryEngine {
     this.closed = true;
     this.instance.closeSync();
     this.eventCache.release();
+    this.lakeObjects.dispose();
   }
 }
 
