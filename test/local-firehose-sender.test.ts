@@ -6,9 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FirehoseClient, PutRecordBatchCommand, type PutRecordBatchCommandInput } from '@aws-sdk/client-firehose';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { MAX_BATCH_BYTES, MAX_RECORD_BYTES, sendToFirehose } from '../lib/local/firehose-sender';
 import { RemoteError } from '../lib/errors';
 import { runCliInProcess } from './cli-harness';
@@ -193,6 +194,21 @@ describe('freshlake ingest --to firehose (command line)', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Sent to Firehose stream my-stream/);
     expect(run.stdout).toMatch(/sent +7 in 1 PutRecordBatch calls/);
+  });
+
+  it('sends what a damaged input held up to the damage and the other inputs, names it, and exits 3 (partly ingested)', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(allOk);
+    mkdirSync(join(dir, 'day'));
+    writeFileSync(join(dir, 'day', 'a.gz'), gzipSync(`${events(1)[0]}\n`));
+    const whole = gzipSync(events(3000).join('\n'));
+    writeFileSync(join(dir, 'day', 'b.gz'), whole.subarray(0, Math.floor(whole.length / 2)));
+    writeFileSync(join(dir, 'day', 'c.gz'), gzipSync(`${events(2)[1]}\n`));
+    const run = await runCliInProcess(['ingest', 'day', '--to', 'firehose', '--stream', 's', '--region', 'us-east-1', '--format', 'json'], { cwd: dir });
+    expect(run.code).toBe(3);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.damaged).toEqual([expect.objectContaining({ input: join('day', 'b.gz'), reason: expect.stringMatching(/not a complete gzip file/) })]);
+    expect(summary.sent).toBeGreaterThan(2);
+    expect(run.stderr).toMatch(/^freshlake: Partly ingested: 1 damaged input \(day\/b\.gz\)/);
   });
 
   it('takes the stream from the stack outputs with --stack', async () => {
