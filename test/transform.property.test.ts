@@ -2,26 +2,75 @@
  * Property tests of the transform Lambda over records nobody would write by hand: random bytes,
  * invalid UTF-8, text that is not JSON, JSON that is not an object, JSON objects, empty records
  * and records close to the Firehose maximum of 1,000 KiB. Whatever arrives, every recordId comes
- * back exactly once and in order, and a record is Ok exactly when it is a JSON object.
+ * back exactly once and in order, and a record is Ok exactly when it is a JSON object with a day
+ * (of `time`, else of `detail.ticket.updated_at`) inside the table's partition projection (from
+ * its first day up to the arrival day). An Ok record is its bytes plus "\n", or, when it has no
+ * usable id, the same members with `"id":"sha256-<hex of its bytes>"` added.
+ *
+ * The oracle below is written independently of the handler: JSON.parse for structure, Date for
+ * times in the form the generators write, and it says "either" for times only a full ISO-8601
+ * parser could judge (random strings essentially never look like one).
  */
 import type { FirehoseTransformationEvent } from 'aws-lambda';
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../lambda/transform';
-import { isDay, utcDay } from '../lib/lake-layout';
+import { DEFAULT_PROJECTION_START_DAY, isDay, utcDay } from '../lib/lake-layout';
 
 /** Firehose maximum record size (before base64). */
 const FIREHOSE_MAX_RECORD_BYTES = 1_000 * 1024;
 const NEWLINE = 0x0a;
 
-/** The oracle: a record is a JSON object when JSON.parse of its lossy UTF-8 decoding is a non-null, non-array object. */
-function isJsonObject(bytes: Uint8Array): boolean {
+/** JSON.parse of the lossy UTF-8 decoding, when that is a non-null, non-array object. */
+function parsedJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+const INDETERMINATE = Symbol('indeterminate');
+
+/** The UTC day of a time in the forms the generators write (Date#toISOString, EventBridge's), undefined for a value that is no time at all. */
+function dayOfTime(value: unknown): string | undefined | typeof INDETERMINATE {
+  if (typeof value !== 'string') return undefined;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/.test(value)) {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== value.slice(0, 19) ? undefined : value.slice(0, 10);
+  }
+  // Other ISO-8601 spellings (offsets, dates alone, ...): judged by transform.test.ts's tables, not here.
+  return /^\d{4}-\d{2}-\d{2}/.test(value) ? INDETERMINATE : undefined;
+}
+
+type Expected = { readonly result: 'Ok'; readonly day: string; readonly hasId: boolean } | { readonly result: 'ProcessingFailed' } | typeof INDETERMINATE;
+
+/** What the handler must return for a record: the contract in the header. */
+function expectedFor(bytes: Uint8Array, arrivalMs: number): Expected {
+  const object = parsedJsonObject(bytes);
+  if (object === undefined) return { result: 'ProcessingFailed' };
+  let day = dayOfTime(object.time);
+  if (day === undefined) {
+    const detail = object.detail as { ticket?: { updated_at?: unknown } } | undefined;
+    const ticket = typeof detail === 'object' && detail !== null ? detail.ticket : undefined;
+    day = dayOfTime(typeof ticket === 'object' && ticket !== null ? ticket.updated_at : undefined);
+  }
+  if (day === INDETERMINATE) return INDETERMINATE;
+  if (day === undefined || day < DEFAULT_PROJECTION_START_DAY || day > utcDay(arrivalMs)) return { result: 'ProcessingFailed' };
+  const id = object.id;
+  return { result: 'Ok', day, hasId: (typeof id === 'string' && id.length > 0) || typeof id === 'number' };
+}
+
+/** The object's bytes without the JSON whitespace around it: what a derived id is the hash of. */
+function trimmedJson(bytes: Uint8Array): Buffer {
+  const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+  let start = 0;
+  let end = bytes.length;
+  while (start < end && isSpace(bytes[start])) start++;
+  while (end > start && isSpace(bytes[end - 1])) end--;
+  return Buffer.from(bytes.subarray(start, end));
 }
 
 const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');
@@ -110,50 +159,85 @@ function firehoseEvent(records: readonly InputRecord[]): FirehoseTransformationE
 /** Firehose's arrival times: around now, give or take the archive replay window. */
 const arrival = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) });
 
+/** One output record against the contract: result, day and bytes. */
+function expectOutput(output: { result: string; data: string; metadata?: { partitionKeys?: Record<string, string> } }, inputData: string, bytes: Uint8Array, arrivalMs: number): void {
+  const expected = expectedFor(bytes, arrivalMs);
+  if (expected === INDETERMINATE) {
+    expect(['Ok', 'ProcessingFailed']).toContain(output.result);
+    return;
+  }
+  expect(output.result).toBe(expected.result);
+  if (expected.result === 'ProcessingFailed') {
+    expect(output.data).toBe(inputData);
+    return;
+  }
+  const dt = output.metadata?.partitionKeys?.dt ?? '';
+  expect(isDay(dt), dt).toBe(true);
+  expect(dt).toBe(expected.day);
+  const endsWithNewline = bytes.length > 0 && bytes[bytes.length - 1] === NEWLINE;
+  if (expected.hasId) {
+    const expectedBytes = endsWithNewline ? Buffer.from(bytes) : Buffer.concat([bytes, Uint8Array.of(NEWLINE)]);
+    // Compared as canonical base64 text: byte-exact content, and a spelling Firehose decodes.
+    expect(output.data).toBe(expectedBytes.toString('base64'));
+    return;
+  }
+  const outputBytes = Buffer.from(output.data, 'base64');
+  expect(output.data).toBe(outputBytes.toString('base64'));
+  expect(outputBytes[outputBytes.length - 1]).toBe(NEWLINE);
+  expect(outputBytes.subarray(0, -1).includes(NEWLINE) && !Buffer.from(bytes).subarray(0, -1).includes(NEWLINE)).toBe(false);
+  const { id, ...members } = parsedJsonObject(outputBytes) ?? {};
+  const { id: _unusable, ...inputMembers } = parsedJsonObject(bytes) ?? {};
+  expect(id).toBe(`sha256-${createHash('sha256').update(trimmedJson(bytes)).digest('hex')}`);
+  expect(members).toEqual(inputMembers);
+}
+
 async function expectContract(records: readonly InputRecord[]): Promise<void> {
   const event = firehoseEvent(records);
   const { records: outputs } = await handler(event);
 
   expect(outputs.map((o) => o.recordId)).toEqual(event.records.map((r) => r.recordId));
-  outputs.forEach((output, n) => {
-    const input = event.records[n];
-    const bytes = records[n].bytes;
-    expect(output.result).toBe(isJsonObject(bytes) ? 'Ok' : 'ProcessingFailed');
-    if (output.result === 'Ok') {
-      const endsWithNewline = bytes.length > 0 && bytes[bytes.length - 1] === NEWLINE;
-      const expected = endsWithNewline ? Buffer.from(bytes) : Buffer.concat([bytes, Uint8Array.of(NEWLINE)]);
-      // Compared as canonical base64 text: byte-exact content, and a spelling Firehose decodes.
-      expect(output.data).toBe(expected.toString('base64'));
-      const dt = output.metadata?.partitionKeys?.dt ?? '';
-      expect(isDay(dt), dt).toBe(true);
-    } else {
-      expect(output.data).toBe(input.data);
-    }
-  });
+  outputs.forEach((output, n) => expectOutput(output, event.records[n].data, records[n].bytes, records[n].arrival));
 }
 
 describe('transform handler properties', () => {
-  it('returns every recordId once, in order, and Ok with the bytes plus "\\n" exactly for JSON objects', async () => {
+  it('returns every recordId once, in order, and Ok with the bytes plus "\\n" exactly for JSON objects with a day in the projection', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ bytes: recordBytes, arrival }), { maxLength: 12 }), expectContract),
       { numRuns: 400 },
     );
   });
 
-  it('puts a JSON object in the UTC day of its ISO time, else in its arrival day', async () => {
+  it('puts a JSON object in the UTC day of its time, else of its ticket updated_at, never its arrival day', async () => {
+    // Mostly inside the projection (2010 up to arrival), sometimes anywhere from year 0 to 9999.
+    const isoTime = fc
+      .oneof(
+        { arbitrary: fc.date({ noInvalidDate: true, min: new Date('2010-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z') }), weight: 3 },
+        { arbitrary: fc.date({ noInvalidDate: true, min: new Date(Date.UTC(0, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)) }), weight: 1 },
+      )
+      .map((d) => d.toISOString());
     const event = fc.record({
       members: fc.dictionary(fc.string(), jsonValue, { maxKeys: 4 }),
-      time: fc.option(fc.oneof(fc.date({ noInvalidDate: true, min: new Date(Date.UTC(0, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)) }), jsonValue)),
+      time: fc.option(fc.oneof(isoTime, jsonValue)),
+      updatedAt: fc.option(fc.oneof(isoTime, jsonValue)),
+      id: fc.option(fc.oneof(fc.string(), fc.integer(), jsonValue)),
       arrival,
     });
     await fc.assert(
-      fc.asyncProperty(event, async ({ members, time, arrival: arrivalMs }) => {
-        const { time: _ignored, ...others } = members as Record<string, unknown>;
-        const record = time === null ? others : { ...others, time: time instanceof Date ? time.toISOString() : time };
+      fc.asyncProperty(event, async ({ members, time, updatedAt, id, arrival: arrivalMs }) => {
+        const { time: _t, id: _i, detail: _d, ...others } = members as Record<string, unknown>;
+        const record = {
+          ...others,
+          ...(id === null ? {} : { id }),
+          ...(time === null ? {} : { time }),
+          ...(updatedAt === null ? {} : { detail: { ticket: { id: 1, updated_at: updatedAt } } }),
+        };
         const bytes = utf8(JSON.stringify(record));
-        const { records } = await handler(firehoseEvent([{ bytes, arrival: arrivalMs }]));
-        const expectedDay = time instanceof Date ? time.toISOString().slice(0, 10) : utcDay(arrivalMs);
-        expect(records[0].metadata?.partitionKeys?.dt).toBe(expectedDay);
+        const event = firehoseEvent([{ bytes, arrival: arrivalMs }]);
+        const { records } = await handler(event);
+        expectOutput(records[0], event.records[0].data, bytes, arrivalMs);
+        // Never the arrival day: the same bytes arriving on another day get the same answer.
+        const later = await handler(firehoseEvent([{ bytes, arrival: arrivalMs + 86_400_000 * 400 }]));
+        if (records[0].result === 'Ok') expect(later.records[0].metadata?.partitionKeys?.dt).toBe(records[0].metadata?.partitionKeys?.dt);
       }),
       { numRuns: 300 },
     );
@@ -180,14 +264,7 @@ describe('transform handler properties', () => {
         const event = firehoseEvent([{ bytes: new Uint8Array(), arrival: arrivalMs }]);
         event.records[0].data = data;
         const [output] = (await handler(event)).records;
-        const bytes = Buffer.from(data, 'base64');
-        expect(output.result).toBe(isJsonObject(bytes) ? 'Ok' : 'ProcessingFailed');
-        if (output.result === 'Ok') {
-          const expected = bytes[bytes.length - 1] === NEWLINE ? bytes : Buffer.concat([bytes, Uint8Array.of(NEWLINE)]);
-          expect(output.data).toBe(expected.toString('base64'));
-        } else {
-          expect(output.data).toBe(data);
-        }
+        expectOutput(output, data, Buffer.from(data, 'base64'), arrivalMs);
       }),
       { numRuns: 500 },
     );
@@ -207,9 +284,10 @@ describe('transform handler properties', () => {
           // (the members alone can be kilobytes long).
           const members = json.trimStart().slice(1);
           const separator = members.trimStart().startsWith('}') ? '' : ',';
-          const frame = Buffer.byteLength(`{"description":""${separator}${members}`);
+          const frame = Buffer.byteLength(`{"id":"big","time":"2020-01-01T00:00:00Z","description":""${separator}${members}`);
           const padding = filler.repeat(Math.max(0, Math.floor((size - frame) / Buffer.byteLength(filler))));
-          return utf8(`{"description":"${padding}"${separator}${members}`);
+          // With an id and a time every arrival day accepts, so the Ok path is taken at full size too.
+          return utf8(`{"id":"big","time":"2020-01-01T00:00:00Z","description":"${padding}"${separator}${members}`);
         }),
     );
     await fc.assert(
