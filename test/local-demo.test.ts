@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSavedQueries } from '../lib/saved-queries';
-import { DEMO_MARKER_FILE } from '../lib/local/demo';
+import { DEMO_MARKER_FILE, buildDemoLake } from '../lib/local/demo';
+import { LocalEngine } from '../lib/engines/local-engine';
 import { runCliInProcess } from './cli-harness';
 import ticketCreate from './fixtures/samples/ticket-create.json';
 
@@ -32,6 +33,34 @@ describe('freshlake demo', () => {
     expect(readdirSync(join(dir, '.freshlake', 'demo-lake', 'events')).length).toBe(5);
     // The hints point at the demo lake, not at the default lake of ingest and run.
     expect(run.stdout).toContain('npx freshlake run sla-due-soon -p hours=8 --lake .freshlake/demo-lake');
+  });
+
+  it('writes the helpdesk\'s dimension tables, so the demo shows agent, group and custom status names', async () => {
+    const lakeDir = join(dir, 'lake');
+    await buildDemoLake({ lakeDir, days: 3, ticketsPerDay: 60, now: new Date('2026-11-27T15:00:00Z') });
+    const engine = await LocalEngine.open({ lakeDir, cache: false });
+    try {
+      const result = await engine.execute(
+        `SELECT
+           count_if(responder_id IS NOT NULL AND agent_name = CAST(responder_id AS varchar)),
+           count_if(group_name = CAST(group_id AS varchar)),
+           count_if(agent_name IS NOT NULL),
+           count_if(status = 6),
+           count_if(status = 6 AND status_name = 'Waiting on Third Party'),
+           (SELECT count(*) FROM ticket_statuses WHERE is_custom)
+         FROM tickets_latest`,
+        [],
+      );
+      const rows: unknown[][] = [];
+      for await (const page of result.pages) rows.push(...page);
+      const [[agentsShownAsIds, groupsShownAsIds, named, custom, customNamed, customStatuses]] = rows as number[][];
+      expect([agentsShownAsIds, groupsShownAsIds]).toEqual([0, 0]);
+      expect(named).toBeGreaterThan(0);
+      expect(customNamed).toBe(custom);
+      expect(customStatuses).toBe(1);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('rebuilds its own lake from scratch, so a second run gives the same results', async () => {

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { TICKET_SOURCE, TICKET_TYPES } from '../lib/freshdesk-codes';
 import { PARTNER_EVENT_SOURCE_NAME } from '../lib/event-pattern';
 import { generateHelpdesk, generateTicketEvents, type GeneratedEvent } from '../lib/local/generator';
+import { helpdeskApiDimensions } from '../lib/local/helpdesk-catalog';
+import { dimensionRowsFromApi } from '../lib/dimensions';
 import { generateOptionsFromCommandLine } from '../lib/cli/commands/generate';
 import { runCliInProcess } from './cli-harness';
 
@@ -166,6 +168,25 @@ describe('realistic mixes', () => {
     const custom = ticketsOf.find((t) => t.status === 6);
     expect(custom).toBeDefined();
     expect(ticketsOf.some((t) => t.changes?.status_details?.some((d: { id: number; name: string }) => d.id === 6 && d.name === 'Waiting on Third Party'))).toBe(true);
+  });
+
+  it('describes its helpdesk as the Freshdesk API would: every agent and group the events use is named, the custom status among the statuses', () => {
+    const rows = dimensionRowsFromApi(helpdeskApiDimensions());
+    const agentNames = new Map(rows.agents!.map((r) => [r.agent_id, r.agent_name]));
+    const groupNames = new Map(rows.groups!.map((r) => [r.group_id, r.group_name]));
+    for (const t of ticketsOf) {
+      if (t.responder_id !== null) expect(agentNames.get(t.responder_id), `agent ${t.responder_id}`).toMatch(/^\p{L}/u);
+      expect(groupNames.get(t.group_id as number), `group ${String(t.group_id)}`).toMatch(/^\p{L}/u);
+    }
+    expect(new Set(agentNames.values()).size).toBe(agentNames.size);
+    expect(rows.ticket_statuses).toContainEqual({ status: 6, status_name: 'Waiting on Third Party', customer_status_name: 'Being Processed', is_custom: true });
+    expect(rows.ticket_statuses!.map((r) => r.status)).toEqual([2, 3, 4, 5, 6]);
+    expect(rows.ticket_fields!.find((f) => f.name === 'cf_plan')).toMatchObject({ is_custom: true, choices: ['Free', 'Starter', 'Pro', 'Enterprise'] });
+    // The SLA policy's targets are the ones the generator's due_by and fr_due_by follow.
+    const urgent = ticketsOf.find((t) => t.priority === 4 && !t.changes)!;
+    const target = (rows.sla_policies![0].sla_target as Record<string, { respond_within: number; resolve_within: number }>).priority_4;
+    expect(Date.parse(String(urgent.due_by)) - Date.parse(urgent.created_at)).toBe(target.resolve_within * 1000);
+    expect(Date.parse(String(urgent.fr_due_by)) - Date.parse(urgent.created_at)).toBe(target.respond_within * 1000);
   });
 
   it('leaves some urgent tickets unassigned, and assigns urgent tickets faster than low ones', () => {

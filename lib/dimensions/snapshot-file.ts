@@ -101,6 +101,11 @@ export function writeDimensionSnapshot(lakeDir: string, name: DimensionName, row
   return { path, rows: encoded.rows };
 }
 
+/** Writes several tables' snapshots (e.g. dimensionRowsFromApi's result) into a local lake, each replaced atomically. */
+export function writeDimensionSnapshots(lakeDir: string, tables: Partial<Record<DimensionName, readonly DimensionRow[]>>): { name: DimensionName; rows: number }[] {
+  return (Object.entries(tables) as [DimensionName, readonly DimensionRow[]][]).map(([name, rows]) => ({ name, rows: writeDimensionSnapshot(lakeDir, name, rows).rows }));
+}
+
 /** The rows of a table's snapshot in a local lake; undefined when none was written. */
 export function readDimensionSnapshot(lakeDir: string, name: DimensionName): Record<string, unknown>[] | undefined {
   let body: Buffer;

@@ -12,9 +12,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { dimensionRowsFromApi, writeDimensionSnapshots } from '../dimensions';
 import { UsageError } from '../errors';
 import { utcDay } from '../lake-layout';
 import { generateTicketEvents, type GenerateOptions, type TicketGroundTruth } from './generator';
+import { helpdeskApiDimensions } from './helpdesk-catalog';
 import { writeEventFile } from './event-file-writer';
 import { ingestToLake, type IngestSummary } from './ingest';
 
@@ -168,6 +170,8 @@ export async function buildDemoLake(props: DemoProps): Promise<DemoLake> {
 
   props.onStep?.(`Ingesting ${written.events.toLocaleString('en-US')} events through the rule pattern and the transform into ${props.lakeDir} ...`);
   const ingest = await ingestToLake({ inputs: [eventsFile], lakeDir: props.lakeDir });
+  // The helpdesk's names (agents, groups, statuses incl. the custom one), as a sync would store them.
+  writeDimensionSnapshots(props.lakeDir, dimensionRowsFromApi(helpdeskApiDimensions()));
   await sealDemoLake(props.lakeDir);
   return {
     lakeDir: props.lakeDir,

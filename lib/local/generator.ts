@@ -22,9 +22,11 @@ import { SeededRandom } from './seeded-random';
 import {
   AGENT_GROUPS,
   CUSTOM_STATUS,
+  FIRST_RESPONSE_SLA,
   LANGUAGES,
   LANGUAGE_WEIGHTS,
   PLANS,
+  RESOLUTION_SLA,
   TAGS_BY_TYPE,
   type AgentGroup,
   type Language,
@@ -199,9 +201,6 @@ const CHANNEL_WEIGHTS: readonly (readonly [number, number])[] = [
 /** Share of tickets per UTC hour: business hours dominate. */
 const HOUR_WEIGHTS: readonly number[] = [1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 9, 10, 10, 9, 7, 5, 4, 3, 2, 2, 1];
 
-/** Default SLA policy of a Freshdesk account: first response and resolution targets (seconds). */
-const FIRST_RESPONSE_SLA: Readonly<Record<number, number>> = { 1: DAY, 2: 8 * HOUR, 3: 4 * HOUR, 4: HOUR };
-const RESOLUTION_SLA: Readonly<Record<number, number>> = { 1: 5 * DAY, 2: 3 * DAY, 3: DAY, 4: 4 * HOUR };
 
 /** Median time to assignment and from assignment to resolution, by priority (seconds). */
 const ASSIGNMENT_MEDIAN: Readonly<Record<number, number>> = { 1: 5 * HOUR, 2: 2 * HOUR, 3: 40 * MINUTE, 4: 10 * MINUTE };

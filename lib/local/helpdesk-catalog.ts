@@ -2,8 +2,13 @@
  * The made-up helpdesk the generator simulates: agent groups, agents, and the text requesters
  * write in several languages (non-ASCII names and subjects, emoji), so the lake sees the kinds of
  * strings real Freshdesk accounts hold. All names, emails and numbers are fictitious.
+ *
+ * `helpdeskApiDimensions()` gives the same helpdesk as the Freshdesk API would describe it (agents,
+ * groups, ticket fields with the custom status, business hours, SLA policy), so a generated lake
+ * gets the dimension tables a synced one has, and shows names.
  */
-import type { TICKET_TYPES } from '../freshdesk-codes';
+import type { FreshdeskDimensionObjects } from '../dimensions/rows';
+import { TICKET_PRIORITY, TICKET_SOURCE, TICKET_STATUS, TICKET_TYPES } from '../freshdesk-codes';
 
 export type TicketType = (typeof TICKET_TYPES)[number];
 
@@ -23,8 +28,36 @@ export const AGENT_GROUPS: readonly AgentGroup[] = [
   { id: 20000012348, name: 'Product', types: ['Feature Request'], agentIds: [20000000070, 20000000071] },
 ];
 
-/** A custom status some accounts add (its name only travels in `changes.status_details`). */
-export const CUSTOM_STATUS = { id: 6, name: 'Waiting on Third Party' } as const;
+/** Agent names by id (the contact name Freshdesk shows for an agent). */
+export const AGENT_NAMES: Readonly<Record<number, string>> = {
+  20000000042: 'Dana Whitfield',
+  20000000043: 'Tomás Ferreira',
+  20000000044: 'Aiko Tanaka',
+  20000000050: 'Marcus Lindqvist',
+  20000000051: 'Priya Raman',
+  20000000052: 'Jonas Becker',
+  20000000053: 'Sofía Herrera',
+  20000000054: 'Kwame Mensah',
+  20000000060: 'Chloé Martin',
+  20000000061: 'Oleksandr Koval',
+  20000000062: 'Grace O\'Connor',
+  20000000063: 'Mei Lin',
+  20000000070: 'Rafael Costa',
+  20000000071: 'Hannah Schulz',
+};
+
+/**
+ * A custom status the account added (a code above 5). Its name travels in `changes.status_details`
+ * and in the status field's choices: the lake shows it by name once the ticket fields are synced.
+ */
+export const CUSTOM_STATUS = { id: 6, name: 'Waiting on Third Party', customerLabel: 'Being Processed' } as const;
+
+const HOUR_SECONDS = 3600;
+const DAY_SECONDS = 24 * HOUR_SECONDS;
+
+/** The account's default SLA policy: first response and resolution targets by priority (seconds). */
+export const FIRST_RESPONSE_SLA: Readonly<Record<number, number>> = { 1: DAY_SECONDS, 2: 8 * HOUR_SECONDS, 3: 4 * HOUR_SECONDS, 4: HOUR_SECONDS };
+export const RESOLUTION_SLA: Readonly<Record<number, number>> = { 1: 5 * DAY_SECONDS, 2: 3 * DAY_SECONDS, 3: DAY_SECONDS, 4: 4 * HOUR_SECONDS };
 
 export interface Language {
   readonly code: string;
@@ -174,3 +207,59 @@ export const TAGS_BY_TYPE: Readonly<Record<TicketType, readonly string[]>> = {
 
 /** Plans customers are on (custom field cf_plan). */
 export const PLANS: readonly string[] = ['Free', 'Starter', 'Pro', 'Enterprise'];
+
+/** When the made-up account set up its agents, groups and fields. */
+const ACCOUNT_SETUP = '2024-01-15T09:00:00Z';
+const BUSINESS_HOURS_ID = 20000000101;
+
+/** The customer labels Freshdesk gives its default statuses. */
+const CUSTOMER_STATUS_LABELS: Readonly<Record<number, string>> = { 2: 'Being Processed', 3: 'Awaiting your Reply', 4: 'This ticket has been Resolved', 5: 'This ticket has been Closed' };
+
+/**
+ * The helpdesk as `GET /api/v2/agents`, `/groups`, `/ticket_fields`, `/business_hours` and
+ * `/sla_policies` would answer (the fields lib/dimensions reads; contact details left out, as the
+ * lake never keeps them).
+ */
+export function helpdeskApiDimensions(): FreshdeskDimensionObjects {
+  const statusChoices: Record<string, [string, string]> = {};
+  for (const [code, name] of Object.entries(TICKET_STATUS)) statusChoices[code] = [name, CUSTOMER_STATUS_LABELS[Number(code)]];
+  statusChoices[String(CUSTOM_STATUS.id)] = [CUSTOM_STATUS.name, CUSTOM_STATUS.customerLabel];
+  const invert = (codes: Record<number, string>) => Object.fromEntries(Object.entries(codes).map(([code, name]) => [name, Number(code)]));
+  const field = (id: number, name: string, label: string, type: string, position: number, choices: unknown) => ({
+    id, name, label, label_for_customers: label, type, default: !name.startsWith('cf_'), position, required_for_agents: name === 'status' || name === 'priority',
+    choices, created_at: ACCOUNT_SETUP, updated_at: ACCOUNT_SETUP,
+  });
+  return {
+    agents: AGENT_GROUPS.flatMap((group) =>
+      group.agentIds.map((id) => ({ id, type: 'support_agent', occasional: false, contact: { name: AGENT_NAMES[id] ?? `Agent ${id}`, active: true }, created_at: ACCOUNT_SETUP, updated_at: ACCOUNT_SETUP })),
+    ),
+    groups: AGENT_GROUPS.map((group) => ({
+      id: group.id, name: group.name, description: `${group.types.join(', ')} tickets`, business_hour_id: BUSINESS_HOURS_ID, escalate_to: group.agentIds[0], unassigned_for: '30m',
+      created_at: ACCOUNT_SETUP, updated_at: ACCOUNT_SETUP,
+    })),
+    ticketFields: [
+      field(20000000201, 'status', 'Status', 'default_status', 3, statusChoices),
+      field(20000000202, 'priority', 'Priority', 'default_priority', 4, invert(TICKET_PRIORITY)),
+      field(20000000203, 'source', 'Source', 'default_source', 5, invert(TICKET_SOURCE)),
+      field(20000000204, 'ticket_type', 'Type', 'default_ticket_type', 2, [...TICKET_TYPES]),
+      field(20000000205, 'cf_plan', 'Plan', 'custom_dropdown', 10, [...PLANS]),
+    ],
+    businessHours: [
+      {
+        id: BUSINESS_HOURS_ID, name: 'Support hours', description: 'Weekdays, 8:00 to 18:00', is_default: true, time_zone: 'Eastern Time (US & Canada)',
+        business_hours: Object.fromEntries(['monday', 'tuesday', 'wednesday', 'thursday', 'friday'].map((day) => [day, { start_time: '8:00 am', end_time: '6:00 pm' }])),
+        created_at: ACCOUNT_SETUP, updated_at: ACCOUNT_SETUP,
+      },
+    ],
+    slaPolicies: [
+      {
+        id: 20000000301, name: 'Default SLA Policy', description: 'default policy', active: true, is_default: true, position: 1,
+        sla_target: Object.fromEntries(
+          Object.keys(TICKET_PRIORITY).map((p) => [`priority_${p}`, { respond_within: FIRST_RESPONSE_SLA[Number(p)], resolve_within: RESOLUTION_SLA[Number(p)], business_hours: false, escalation_enabled: true }]),
+        ),
+        applicable_to: {},
+        created_at: ACCOUNT_SETUP, updated_at: ACCOUNT_SETUP,
+      },
+    ],
+  };
+}
