@@ -28,9 +28,10 @@ export const DEFAULT_DEMO_LAKE_DIR = '.freshlake/demo-lake';
 
 /**
  * Entries of a demo lake that are not data: the local engine's event cache (derived from the
- * files, rebuilt at will), temporary files of an interrupted write, and the marker itself.
+ * files, rebuilt at will), temporary files of an interrupted write, the marker itself, and what a
+ * file browser leaves behind (macOS Finder writes .DS_Store into every folder it shows).
  */
-const notData = (name: string) => name === '.cache' || name.startsWith('.tmp-') || name === DEMO_MARKER_FILE;
+const notData = (name: string) => name === '.cache' || name.startsWith('.tmp-') || name === DEMO_MARKER_FILE || name === '.DS_Store';
 
 interface DemoMarker {
   readonly madeBy: 'freshlake demo';
