@@ -11,7 +11,7 @@
  * times in the form the generators write, and it says "either" for times only a full ISO-8601
  * parser could judge (random strings essentially never look like one).
  */
-import type { FirehoseTransformationEvent } from 'aws-lambda';
+import type { FirehoseTransformationEvent, FirehoseTransformationResultRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -160,7 +160,7 @@ function firehoseEvent(records: readonly InputRecord[]): FirehoseTransformationE
 const arrival = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) });
 
 /** One output record against the contract: result, day and bytes. */
-function expectOutput(output: { result: string; data: string; metadata?: { partitionKeys?: Record<string, string> } }, inputData: string, bytes: Uint8Array, arrivalMs: number): void {
+function expectOutput(output: FirehoseTransformationResultRecord, inputData: string, bytes: Uint8Array, arrivalMs: number): void {
   const expected = expectedFor(bytes, arrivalMs);
   if (expected === INDETERMINATE) {
     expect(['Ok', 'ProcessingFailed']).toContain(output.result);
