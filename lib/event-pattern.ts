@@ -3,8 +3,12 @@
  * (lib/constructs) and the local pipeline's matcher (lib/local) both evaluate this object.
  */
 
-/** The prefix every Freshdesk partner event source (and each event's `source`) starts with. */
-export const FRESHWORKS_PARTNER_SOURCE_PREFIX = 'aws.partner/freshworks.com';
+/**
+ * The prefix every Freshworks partner event source (and each event's `source`) starts with. It
+ * ends at the path separator: `aws.partner/freshworks.com` alone would also match another
+ * partner's `aws.partner/freshworks.com.evil/...` (EventBridge's prefix is plain text).
+ */
+export const FRESHWORKS_PARTNER_SOURCE_PREFIX = 'aws.partner/freshworks.com/';
 
 /** Freshdesk event names (EventBridge `detail-type`) the lake records unless told otherwise. */
 export const DEFAULT_TICKET_DETAIL_TYPES: readonly string[] = ['onTicketCreate', 'onTicketUpdate'];
@@ -41,6 +45,13 @@ export interface TicketEventPatternOptions {
   readonly detailTypes?: readonly string[];
   /**
    * The AWS account the events are delivered to. The CDK rule passes the stack's account.
+   *
+   * Why the deployed rule keeps this condition although a partner bus receives only its partner
+   * source's events for this account: EventBridge keeps an event's original `account` when a rule
+   * in another account forwards it to this bus (a bus target with a resource policy), so the
+   * condition keeps another AWS account's Freshdesk tickets out of this lake. It costs nothing
+   * and never drops a genuine event: Freshdesk's events, and their archive replays, carry the
+   * account that owns the bus. The local pipeline offers the same condition as `ingest --account`.
    * @default no condition on account (the local pipeline ingests files from any account)
    */
   readonly account?: string;

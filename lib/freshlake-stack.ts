@@ -2,10 +2,18 @@ import { App, CfnOutput, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { freshdeskAccountOfSource, PARTNER_EVENT_SOURCE_EXAMPLE } from './event-pattern';
 import { STACK_OUTPUTS, stackNameForFreshdeskAccount } from './stack-outputs';
-import { FreshdeskLake, FreshdeskLakeProps } from './constructs';
+import { FreshdeskLake, FreshdeskLakeProps, LakeEncryptionKey } from './constructs';
 
 /** Properties of a {@link FreshlakeStack}. */
-export interface FreshlakeStackProps extends StackProps, FreshdeskLakeProps {}
+export interface FreshlakeStackProps extends StackProps, FreshdeskLakeProps {
+  /**
+   * Create a customer managed KMS key for the lake in this stack (a {@link LakeEncryptionKey}:
+   * rotated yearly, retained) and pass it as `encryptionKey`. Ignored when `encryptionKey` is given.
+   * `cdk deploy -c customerManagedKey=true` sets it.
+   * @default false
+   */
+  readonly customerManagedKey?: boolean;
+}
 
 /**
  * One Freshdesk account's lake: a {@link FreshdeskLake} plus the outputs the freshlake CLI reads
@@ -13,6 +21,8 @@ export interface FreshlakeStackProps extends StackProps, FreshdeskLakeProps {}
  */
 export class FreshlakeStack extends Stack {
   readonly lake: FreshdeskLake;
+  /** The key created with `customerManagedKey`. */
+  readonly encryptionKey?: LakeEncryptionKey;
 
   constructor(scope: Construct, id: string, props: FreshlakeStackProps) {
     super(scope, id, {
@@ -21,8 +31,10 @@ export class FreshlakeStack extends Stack {
     });
     const freshdeskAccount = freshdeskAccountOfSource(props.partnerEventSourceName);
     Tags.of(this).add('freshlake:freshdesk-account', freshdeskAccount);
+    if (props.customerManagedKey && !props.encryptionKey) this.encryptionKey = new LakeEncryptionKey(this, 'LakeKey');
     this.lake = new FreshdeskLake(this, 'Lake', {
       ...props,
+      encryptionKey: props.encryptionKey ?? this.encryptionKey?.key,
       workGroup: { workGroupName: this.stackName, ...props.workGroup },
     });
     const outputs: Record<keyof typeof STACK_OUTPUTS, { value: string; description: string }> = {
@@ -41,6 +53,17 @@ export class FreshlakeStack extends Stack {
 
 /** How `cdk synth -c ...` names the partner sources to deploy. */
 export const PARTNER_SOURCE_CONTEXT_KEYS = { one: 'partnerEventSource', many: 'partnerEventSources' } as const;
+
+/** `-c customerManagedKey=true`: each stack creates a customer managed KMS key for its lake. */
+export const CUSTOMER_MANAGED_KEY_CONTEXT_KEY = 'customerManagedKey';
+
+/** The `customerManagedKey` context value as a boolean. @throws Error (one line) on anything but true/false. */
+export function customerManagedKeyFromContext(app: Construct): boolean {
+  const raw = app.node.tryGetContext(CUSTOMER_MANAGED_KEY_CONTEXT_KEY);
+  if (raw === undefined || raw === null || raw === false || raw === 'false') return false;
+  if (raw === true || raw === 'true') return true;
+  throw new Error(`Context ${CUSTOMER_MANAGED_KEY_CONTEXT_KEY} must be true or false, got ${JSON.stringify(raw)}.`);
+}
 
 /**
  * The partner event sources named in the CDK context: `-c partnerEventSource=<name>`,
@@ -77,8 +100,10 @@ export function partnerEventSourcesFromContext(app: Construct): string[] {
  * comes from the Freshdesk account number: stable across deploys, distinct per source.
  */
 export function addFreshlakeStacks(app: App, props: Partial<FreshlakeStackProps> = {}): FreshlakeStack[] {
-  return partnerEventSourcesFromContext(app).map((partnerEventSourceName) => {
+  const sources = partnerEventSourcesFromContext(app);
+  const customerManagedKey = props.customerManagedKey ?? customerManagedKeyFromContext(app);
+  return sources.map((partnerEventSourceName) => {
     const stackName = stackNameForFreshdeskAccount(freshdeskAccountOfSource(partnerEventSourceName));
-    return new FreshlakeStack(app, stackName, { ...props, stackName, partnerEventSourceName });
+    return new FreshlakeStack(app, stackName, { ...props, customerManagedKey, stackName, partnerEventSourceName });
   });
 }

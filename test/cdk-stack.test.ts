@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -13,11 +13,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ticketEventPattern } from '../lib/event-pattern';
 import { FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX } from '../lib/lake-layout';
 import { DEFAULT_QUERIES_DIR, loadSavedQueries, positionalSql } from '../lib/saved-queries';
-import { INPUT_FORMAT, OUTPUT_FORMAT, PARTITION_COLUMN, SERDE_LIBRARY, TICKET_EVENT_COLUMNS, serdeParameters, tableParameters } from '../lib/schema';
+import { INPUT_FORMAT, OUTPUT_FORMAT, PARTITION_COLUMN, SERDE_LIBRARY, TICKET_EVENT_COLUMNS, serdeParameters, tableParameters, ticketEventsDdl } from '../lib/schema';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
 import { LAKE_VIEWS } from '../lib/views';
 import { FreshlakeStack } from '../lib/freshlake-stack';
-import { PARTNER_SOURCE, SynthesizedApp, actionsOf, allPolicyStatements, evaluateIntrinsics, synthFreshlakeApp } from './cdk-synth';
+import { PARTNER_SOURCE, SynthesizedApp, VALIDATION_REGIONS, acknowledgementsIn, actionsOf, allPolicyStatements, cloudFormationFindings, evaluateIntrinsics, synthFreshlakeApp } from './cdk-synth';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string };
 type TemplateJson = { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown }> };
@@ -37,7 +37,8 @@ const logicalId = (construct: { node: { defaultChild?: unknown } } | unknown) =>
   stack.getLogicalId((construct as { node: { defaultChild: any } }).node.defaultChild ?? construct);
 
 beforeAll(() => {
-  synthesized = synthFreshlakeApp({ partnerEventSource: PARTNER_SOURCE });
+  // cdk-nag and cfn-guard run as validation plugins; the report is read in 'security checks'.
+  synthesized = synthFreshlakeApp({ partnerEventSource: PARTNER_SOURCE }, {}, { cfnGuard: true });
   stack = synthesized.stacks[0];
   json = synthesized.assembly.getStackByName(stack.stackName).template;
   template = Template.fromJSON(json);
@@ -53,8 +54,13 @@ describe('the partner event bus', () => {
     template.hasResourceProperties('AWS::Events::Archive', {
       SourceArn: { 'Fn::GetAtt': [busId, 'Arn'] },
       RetentionDays: 30,
-      EventPattern: { source: [{ prefix: 'aws.partner/freshworks.com' }] },
+      EventPattern: { source: [{ prefix: 'aws.partner/freshworks.com/' }] },
     });
+  });
+
+  it('has no KmsKeyIdentifier: the empty string aws-cdk-lib renders (issue 37847) fails deploys, and a partner bus archive uses an AWS owned key', () => {
+    const [, archive] = onlyResource('AWS::Events::Archive');
+    expect(Object.keys(archive.Properties)).not.toContain('KmsKeyIdentifier');
   });
 });
 
@@ -63,6 +69,8 @@ describe('the rule', () => {
     const [, rule] = onlyResource('AWS::Events::Rule');
     expect(rule.Properties.EventPattern).toEqual(stack.resolve(ticketEventPattern({ account: stack.account })));
     expect(rule.Properties.EventPattern.account).toEqual([{ Ref: 'AWS::AccountId' }]);
+    // The prefix ends at the separator, so aws.partner/freshworks.com.evil/... does not match.
+    expect(rule.Properties.EventPattern.source).toEqual([{ prefix: 'aws.partner/freshworks.com/' }]);
     expect(rule.Properties.EventBusName).toEqual({ Ref: onlyResource('AWS::Events::EventBus')[0] });
   });
 
@@ -187,8 +195,8 @@ describe('the Firehose delivery stream', () => {
         Statement: [Match.objectLike({ Principal: { Service: 'firehose.amazonaws.com' }, Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'AWS::AccountId' } } } })],
       },
     });
-    // The stream is created after its permissions.
-    expect(onlyResource('AWS::KinesisFirehose::DeliveryStream')[1].DependsOn).toEqual(expect.arrayContaining([roleId]));
+    // The stream is created after its permissions (the policy; the role is a reference already).
+    expect(onlyResource('AWS::KinesisFirehose::DeliveryStream')[1].DependsOn).toEqual([logicalId(stack.lake.delivery.role.node.findChild('DefaultPolicy'))]);
   });
 });
 
@@ -235,7 +243,7 @@ describe('the transform Lambda', () => {
     const mod = { exports: {} as Record<string, any> };
     new Function('module', 'exports', 'require', bundle)(mod, mod.exports, require);
     const data = Buffer.from(JSON.stringify({ id: 'e1', time: '2026-11-27T10:00:00Z', detail: {} })).toString('base64');
-    const result = await mod.exports.handler({ records: [{ recordId: 'r1', data, approximateArrivalTimestamp: 0 }] });
+    const result = await mod.exports.handler({ records: [{ recordId: 'r1', data, approximateArrivalTimestamp: Date.parse('2026-11-27T10:00:05Z') }] });
     expect(result.records).toHaveLength(1);
     expect(result.records[0]).toMatchObject({ recordId: 'r1', result: 'Ok', metadata: { partitionKeys: { dt: '2026-11-27' } } });
     expect(Buffer.from(result.records[0].data, 'base64').toString()).toMatch(/\}\n$/);
@@ -310,6 +318,14 @@ describe('the Glue table ticket_events', () => {
     expect(sd.SerdeInfo).toEqual({ SerializationLibrary: SERDE_LIBRARY, Parameters: serdeParameters() });
     expect(sd.SerdeInfo.Parameters['mapping.detail_type']).toBe('detail-type');
     expect(sd.SerdeInfo.Parameters['ignore.malformed.json']).toBe('true');
+  });
+
+  it('turns a value that does not fit its column into NULL instead of failing the whole query (use.null.for.invalid.data)', () => {
+    // The variant payloads of test/fixtures/samples (attachment objects, numeric phones, a
+    // custom_fields object, extra changes keys) and worse (a string where a number or struct is
+    // declared) must never fail a query: without this property OpenX fails the query on one value.
+    expect(table.TableInput.StorageDescriptor.SerdeInfo.Parameters['use.null.for.invalid.data']).toBe('TRUE');
+    expect(ticketEventsDdl('s3://lake-bucket/events/')).toContain("'use.null.for.invalid.data'='TRUE'");
   });
 
   it('projects the dt partitions (no crawler or MSCK needed)', () => {
@@ -467,25 +483,45 @@ describe('security checks', () => {
     for (const plugin of validationReport.pluginReports) expect(plugin.violations, plugin.pluginName).toEqual([]);
   });
 
-  it('gives a written reason for every acknowledged finding', () => {
-    const acknowledgements: { path: string; id: string; reason: string }[] = [];
-    const visit = (c: { node: any }) => {
-      for (const entry of c.node.metadata) {
-        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-        for (const [id, value] of Object.entries(entry.data as Record<string, any>)) acknowledgements.push({ path: c.node.path, id, reason: value.reason ?? value });
-      }
-      for (const child of c.node.children) visit(child);
-    };
-    visit(stack);
-    // Rule ids without a plugin prefix are recorded as Annotation::<id>; cdk-nag matches those.
-    expect(acknowledgements.map((a) => a.id).sort()).toEqual([
-      `Annotation::AwsSolutions-IAM5[Resource::<${logicalId(stack.lake.dataBucket.bucket)}.Arn>/errors/*]`,
-      `Annotation::AwsSolutions-IAM5[Resource::<${logicalId(stack.lake.dataBucket.bucket)}.Arn>/events/*]`,
-      'Annotation::AwsSolutions-S1',
-      'Annotation::AwsSolutions-SQS3',
-      'CloudFormation-Validate::W7001',
-    ]);
-    for (const a of acknowledgements) expect(String(a.reason).length, a.id).toBeGreaterThan(30);
+  it('passes cfn-guard with the Control Tower rules of the AWS Guard rules, every finding fixed or acknowledged', () => {
+    const validationReport = JSON.parse(readFileSync(join(synthesized.assembly.directory, 'validation-report.json'), 'utf8'));
+    const guard = validationReport.pluginReports.find((r: { pluginName: string }) => r.pluginName === 'cdk-validator-cfnguard');
+    expect(guard, 'cfn-guard ran at synth').toBeDefined();
+    expect(guard.violations).toEqual([]);
+  });
+
+  it.each(VALIDATION_REGIONS)("passes AWS's CloudFormation validator in %s: no error, every warning acknowledged in code", (region) => {
+    const findings = cloudFormationFindings(stack, json, [region]);
+    expect(findings.filter((f) => f.severity === 'ERROR' || f.severity === 'FATAL')).toEqual([]);
+    expect(findings.filter((f) => !f.acknowledged).map((f) => `${f.ruleId} ${f.logicalId}: ${f.message}`)).toEqual([]);
+  });
+
+  it('gives a written reason for every acknowledged finding, and acknowledges only these', () => {
+    const acknowledgements = acknowledgementsIn(stack);
+    const at = (construct: { node: { path: string } }) => construct.node.path.slice(stack.node.path.length + 1);
+    const bucketId = logicalId(stack.lake.dataBucket.bucket);
+    const guard = (rule: string) => `cdk-validator-cfnguard::${rule}`;
+    const lakeBucketRules = ['s3_bucket_default_encryption_kms_check', 's3_bucket_object_lock_enabled_check', 's3_bucket_versioning_enabled_check', 's3_event_notifications_enabled_check'].map(guard);
+    const logGroupRules = ['cloudwatch_log_group_encrypted_check', 'cloudwatch_log_group_retention_period_check'].map(guard);
+    const expected: [string, string][] = [
+      ['', 'CloudFormation-Validate::W7001'],
+      ...['Annotation::AwsSolutions-S1', ...lakeBucketRules, guard('s3_bucket_logging_enabled_check')].map((id): [string, string] => [at(stack.lake.accessLogsBucket.bucket), id]),
+      ...lakeBucketRules.map((id): [string, string] => [at(stack.lake.dataBucket.bucket), id]),
+      ...lakeBucketRules.map((id): [string, string] => [at(stack.lake.workGroup.resultsBucket), id]),
+      [at(stack.lake.workGroup.workGroup), guard('athena_workgroup_results_encrypted_at_rest_kms_check')],
+      ...logGroupRules.map((id): [string, string] => [at(stack.lake.transform.logGroup), id]),
+      ...logGroupRules.map((id): [string, string] => [at(stack.lake.delivery.logGroup), id]),
+      [at(stack.lake.transform.function), guard('lambda_inside_vpc_check')],
+      [at(stack.lake.transform.function), 'CloudFormation-Validate::W3005'],
+      [at(stack.lake.delivery.role), `Annotation::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/errors/*]`],
+      [at(stack.lake.delivery.role), `Annotation::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/events/*]`],
+      [at(stack.lake.deadLetterQueue), 'Annotation::AwsSolutions-SQS3'],
+      [at(stack.lake.deadLetterQueue), guard('sqs_dlq_check')],
+      [at(stack.lake.alarms), guard('cloudwatch_alarm_action_check')],
+    ];
+    const key = ([path, id]: [string, string]) => `${path} ${id}`;
+    expect(acknowledgements.map((a) => key([at({ node: { path: a.path } }), a.id])).sort()).toEqual(expected.map(key).sort());
+    for (const a of acknowledgements) expect(a.reason.length, a.id).toBeGreaterThan(30);
   });
 
   it('is environment-agnostic: account and region are deploy-time references', () => {

@@ -6,9 +6,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CLOUDFORMATION_VALIDATE_NAMESPACE } from '../lib/constructs';
 import { FreshlakeStack, FreshlakeStackProps, addFreshlakeStacks } from '../lib/freshlake-stack';
 
 export const PARTNER_SOURCE = 'aws.partner/freshworks.com/1342406/freshdesk';
@@ -24,12 +26,108 @@ export interface SynthesizedApp {
   readonly assembly: CloudAssembly;
 }
 
+export interface SynthOptions {
+  /**
+   * Also run cfn-guard with the Control Tower proactive controls of the AWS Guard rules
+   * (`@cdklabs/cdk-validator-cfnguard`) as a validation plugin: synth then fails on an
+   * unacknowledged finding, like it does for cdk-nag. It takes seconds, so only the template
+   * tests of each configuration ask for it.
+   * @default false
+   */
+  readonly cfnGuard?: boolean;
+}
+
 /** Builds and synthesizes the freshlake app for the given context (throws what synth throws). */
-export function synthFreshlakeApp(context: Record<string, unknown>, props: Partial<FreshlakeStackProps> = {}): SynthesizedApp {
+export function synthFreshlakeApp(context: Record<string, unknown>, props: Partial<FreshlakeStackProps> = {}, options: SynthOptions = {}): SynthesizedApp {
   const app = new App({ context: { ...cdkJsonContext(), ...context }, outdir: mkdtempSync(join(tmpdir(), 'freshlake-cdk-')) });
   const stacks = addFreshlakeStacks(app, props);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.cfnGuard) Validations.of(app).addPlugins(new CfnGuardValidator());
   return { app, stacks, assembly: app.synth() };
+}
+
+/** The regions the templates are validated for (AWS's validator knows which resource types and properties each offers). */
+export const VALIDATION_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const;
+
+/** A finding of AWS's CloudFormation validator, with whether the code acknowledges it. */
+export interface CloudFormationFinding {
+  readonly region: string;
+  readonly ruleId: string;
+  readonly severity: string;
+  readonly logicalId?: string;
+  readonly propertyPath?: string;
+  readonly message: string;
+  /** Acknowledged with `CloudFormation-Validate::<ruleId>` at the resource, an ancestor construct or the stack. */
+  readonly acknowledged: boolean;
+}
+
+/** The part of `@aws/cloudformation-validate` the tests use (it ships inside aws-cdk-lib). */
+interface CloudFormationValidate {
+  CompositeEngine: new () => {
+    validateTemplate(template: unknown, config: Record<string, unknown>): { status: string; diagnostics: { ruleId: string; severity: string; message: string; propertyPath?: string; entity?: { logicalId: string } }[] };
+    free(): void;
+  };
+  TemplateContent: new (content: string, name?: string) => unknown;
+}
+
+/** AWS's CloudFormation validator as aws-cdk-lib ships it (resolved from aws-cdk-lib, where npm puts it). */
+export function loadCloudFormationValidate(): CloudFormationValidate {
+  return require(require.resolve('@aws/cloudformation-validate', { paths: [require.resolve('aws-cdk-lib')] })) as CloudFormationValidate;
+}
+
+/**
+ * Runs AWS's CloudFormation validator on a synthesized stack's template once per region, warnings
+ * and above (informational notes such as "create-only property" are not findings), and marks each
+ * finding the code acknowledges.
+ */
+export function cloudFormationFindings(stack: Stack, template: unknown, regions: readonly string[] = VALIDATION_REGIONS): CloudFormationFinding[] {
+  const validate = loadCloudFormationValidate();
+  const pathOfLogicalId = new Map<string, string>();
+  for (const c of stack.node.findAll()) if (CfnElement.isCfnElement(c)) pathOfLogicalId.set(stack.resolve(c.logicalId), c.node.path);
+  const acknowledgedAt = new Map<string, string[]>();
+  for (const c of stack.node.findAll()) {
+    for (const entry of c.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const id of Object.keys(entry.data as object)) {
+        const prefix = `${CLOUDFORMATION_VALIDATE_NAMESPACE}::`;
+        if (id.startsWith(prefix)) acknowledgedAt.set(id.slice(prefix.length), [...(acknowledgedAt.get(id.slice(prefix.length)) ?? []), c.node.path]);
+      }
+    }
+  }
+  const engine = new validate.CompositeEngine();
+  try {
+    const findings: CloudFormationFinding[] = [];
+    for (const region of regions) {
+      const report = engine.validateTemplate(new validate.TemplateContent(JSON.stringify(template), `${stack.stackName}.template.json`), {
+        detailLevel: 'STANDARD',
+        severityLevel: 'WARN',
+        pseudoParameterOverrides: { region },
+      });
+      for (const d of report.diagnostics) {
+        const path = d.entity ? pathOfLogicalId.get(d.entity.logicalId) : undefined;
+        const acknowledged = (acknowledgedAt.get(d.ruleId) ?? []).some((at) => at === stack.node.path || (path !== undefined && (path === at || path.startsWith(`${at}/`))));
+        findings.push({ region, ruleId: d.ruleId, severity: d.severity, logicalId: d.entity?.logicalId, propertyPath: d.propertyPath, message: d.message, acknowledged });
+      }
+      if (report.status !== 'OK') findings.push({ region, ruleId: 'status', severity: 'ERROR', message: `validator status ${report.status}`, acknowledged: false });
+    }
+    return findings;
+  } finally {
+    engine.free();
+  }
+}
+
+/** Every acknowledgement recorded in a construct tree: path, rule id and reason. */
+export function acknowledgementsIn(scope: { node: { path: string; metadata: { type: string; data: unknown }[]; children: unknown[] } }): { path: string; id: string; reason: string }[] {
+  const out: { path: string; id: string; reason: string }[] = [];
+  const visit = (c: any) => {
+    for (const entry of c.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, value] of Object.entries(entry.data as Record<string, any>)) out.push({ path: c.node.path, id, reason: String(value?.reason ?? value) });
+    }
+    for (const child of c.node.children) visit(child);
+  };
+  visit(scope);
+  return out;
 }
 
 /**

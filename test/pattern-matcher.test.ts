@@ -22,7 +22,7 @@ import {
   matchesSuffixIgnoreCase,
   matchesWildcard,
 } from '../lib/local/event-pattern-matcher';
-import { ticketEventPattern } from '../lib/event-pattern';
+import { FRESHWORKS_PARTNER_SOURCE_PREFIX, ticketEventPattern } from '../lib/event-pattern';
 import ticketCreate from './fixtures/samples/ticket-create.json';
 import ticketUpdate from './fixtures/samples/ticket-update.json';
 import ticketUpdateVariant from './fixtures/samples/ticket-update-variant.json';
@@ -95,7 +95,9 @@ table('prefix', [
   { name: 'Region is in the US', pattern: { region: [{ prefix: 'us-' }] }, event: ec2Event, matches: true },
   { name: 'Region is not in the US', pattern: { region: [{ prefix: 'us-' }] }, event: { ...ec2Event, region: 'eu-west-1' }, matches: false },
   { name: 'only works on strings', pattern: { detail: { 'c-count': [{ prefix: '5' }] } }, event: ec2Event, matches: false },
-  { name: 'the Freshworks partner source', pattern: { source: [{ prefix: 'aws.partner/freshworks.com' }] }, event: ticketCreate, matches: true },
+  { name: 'the Freshworks partner source', pattern: { source: [{ prefix: 'aws.partner/freshworks.com/' }] }, event: ticketCreate, matches: true },
+  { name: 'is plain text: a prefix without the separator matches a longer domain', pattern: { source: [{ prefix: 'aws.partner/freshworks.com' }] }, event: { source: 'aws.partner/freshworks.com.evil/1/freshdesk' }, matches: true },
+  { name: 'a prefix ending at the separator does not', pattern: { source: [{ prefix: 'aws.partner/freshworks.com/' }] }, event: { source: 'aws.partner/freshworks.com.evil/1/freshdesk' }, matches: false },
 ]);
 
 table('prefix with equals-ignore-case', [
@@ -293,6 +295,17 @@ describe('the ticket event pattern of the CDK rule', () => {
     expect(match({ ...ticketCreate, 'detail-type': 'onContactCreate' })).toBe(false);
     expect(match({ ...ticketCreate, source: 'aws.partner/zendesk.com/1/support' })).toBe(false);
     expect(match({ ...ticketCreate, source: undefined })).toBe(false);
+  });
+  it.each([
+    'aws.partner/freshworks.com.evil/1342406/freshdesk',
+    'aws.partner/freshworks.comevil/1342406/freshdesk',
+    'aws.partner/freshworks.com',
+  ])('does not match a source that only starts with the Freshworks domain: %s', (source) => {
+    expect(match({ ...ticketCreate, source })).toBe(false);
+  });
+  it('the prefix it deploys ends at the path separator', () => {
+    expect(ticketEventPattern().source).toEqual([{ prefix: 'aws.partner/freshworks.com/' }]);
+    expect(FRESHWORKS_PARTNER_SOURCE_PREFIX.endsWith('/')).toBe(true);
   });
   it('adds the account condition when an account is given', () => {
     expect(compileEventPattern(ticketEventPattern({ account: '111122223333' }))(ticketCreate)).toBe(true);

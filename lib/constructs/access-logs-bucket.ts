@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeGuardRule } from './nag-findings';
 import { ABORT_INCOMPLETE_UPLOADS_AFTER, SECURE_BUCKET_PROPS } from './secure-bucket-props';
 
 /** Properties of an {@link AccessLogsBucket}. */
@@ -47,5 +48,18 @@ export class AccessLogsBucket extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'This is the server access logs bucket itself; logging it into itself would log its own log deliveries forever.',
     });
+    acknowledgeGuardRule(this.bucket, 's3_bucket_logging_enabled_check', 'This is the server access logs bucket itself; logging it into itself would log its own log deliveries forever.');
+    acknowledgeGuardRule(
+      this.bucket,
+      's3_bucket_default_encryption_kms_check',
+      'S3 server access log delivery writes only to buckets encrypted with SSE-S3, so this bucket stays SSE-S3 even when the lake has a customer managed key.',
+    );
+    acknowledgeGuardRule(this.bucket, 's3_bucket_versioning_enabled_check', 'S3 log delivery writes each log object once under a new key; the lifecycle deletes them after the retention, so versions would keep nothing of value.');
+    acknowledgeGuardRule(this.bucket, 's3_event_notifications_enabled_check', 'Nothing consumes access log events; the logs are read on demand for audits.');
+    acknowledgeGuardRule(
+      this.bucket,
+      's3_bucket_object_lock_enabled_check',
+      'The logs expire with the lifecycle (90 days by default); Object Lock would keep them past it. The bucket is retained on stack deletion.',
+    );
   }
 }

@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ABORT_INCOMPLETE_UPLOADS_AFTER, SECURE_BUCKET_PROPS } from './secure-bucket-props';
+import { acknowledgeGuardRule } from './nag-findings';
+import { ABORT_INCOMPLETE_UPLOADS_AFTER, SECURE_BUCKET_PROPS, acknowledgeLakeBucketGuardRules, bucketEncryptionProps } from './secure-bucket-props';
 
 /** Athena engine version 3 (Trino): the dialect the saved queries and views are written in. */
 export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
@@ -40,6 +42,14 @@ export interface LakeWorkGroupProps {
    * @default - no server access logs
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
+  /**
+   * Customer managed KMS key for query results: the results bucket's default encryption
+   * (SSE-KMS, S3 Bucket Key) and the workgroup's result encryption (SSE_KMS), enforced over client
+   * settings. Whoever runs queries needs `kms:GenerateDataKey` and `kms:Decrypt` on it.
+   * @default - SSE-S3
+   * @see https://docs.aws.amazon.com/athena/latest/ug/encrypting-query-results-stored-in-s3.html
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -67,6 +77,7 @@ export class LakeWorkGroup extends Construct {
     }
     this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
       ...SECURE_BUCKET_PROPS,
+      ...bucketEncryptionProps(props.encryptionKey),
       removalPolicy: props.resultsBucketRemovalPolicy ?? RemovalPolicy.RETAIN,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: props.serverAccessLogsBucket ? 'query-results-bucket/' : undefined,
@@ -91,11 +102,25 @@ export class LakeWorkGroup extends Construct {
         bytesScannedCutoffPerQuery: cutoff,
         resultConfiguration: {
           outputLocation: `s3://${this.resultsBucket.bucketName}/`,
-          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+          encryptionConfiguration: props.encryptionKey ? { encryptionOption: 'SSE_KMS', kmsKey: props.encryptionKey.keyArn } : { encryptionOption: 'SSE_S3' },
           expectedBucketOwner: this.resultsBucket.stack.account,
         },
       },
     });
     this.workGroupName = this.workGroup.ref;
+
+    acknowledgeLakeBucketGuardRules(this.resultsBucket, props.encryptionKey);
+    acknowledgeGuardRule(
+      this.resultsBucket,
+      's3_bucket_versioning_enabled_check',
+      'Query results are written once under the query id and expire after resultsExpiration (7 days by default); versions would only keep copies of what the lifecycle deletes.',
+    );
+    if (!props.encryptionKey) {
+      acknowledgeGuardRule(
+        this.workGroup,
+        'athena_workgroup_results_encrypted_at_rest_kms_check',
+        'Results are encrypted with SSE-S3 (enforced by the workgroup) by default; pass encryptionKey to FreshdeskLake for SSE_KMS with a customer managed key.',
+      );
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -13,6 +14,8 @@ import { LakeWorkGroup, LakeWorkGroupProps } from './athena-workgroup';
 import { FirehoseTargetWithDeadLetterQueue } from './firehose-target-with-dlq';
 import { LakeBucket, LakeBucketProps } from './lake-bucket';
 import { LakeDeliveryStream, LakeDeliveryStreamProps } from './lake-delivery-stream';
+import { allowCloudWatchLogsToUseKey, allowEventBridgeToSendToQueuesWithKey } from './lake-encryption-key';
+import { acknowledgeGuardRule } from './nag-findings';
 import { PipelineAlarms } from './pipeline-alarms';
 import { SavedNamedQueries } from './saved-named-queries';
 import { TicketEventsTable } from './ticket-events-table';
@@ -114,6 +117,19 @@ export interface FreshdeskLakeProps {
    * @default - the transform and delivery buffering intervals plus 15 minutes
    */
   readonly dataFreshnessThreshold?: Duration;
+  /**
+   * Customer managed KMS key (opt-in) for what holds ticket data or its traces: the data and query
+   * results buckets (SSE-KMS with an S3 Bucket Key; Athena results SSE_KMS), the dead-letter queue
+   * and the log groups (Firehose errors, transform). For a key defined in this app (e.g. a
+   * `LakeEncryptionKey`) the key policy is extended for CloudWatch Logs and EventBridge; an
+   * imported key's policy must allow them (see README). Athena users need `kms:Decrypt` and
+   * `kms:GenerateDataKey` on it. Not used for: the partner bus and its archive (archives do not
+   * work with a customer managed key on the bus), the Firehose stream (AWS owned key), the access
+   * logs bucket (S3 log delivery requires SSE-S3) and a brought `dataBucket.existingBucket`.
+   * @default - AWS managed encryption: SSE-S3 buckets, SQS managed SSE, CloudWatch Logs' own keys
+   * @see https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -143,11 +159,19 @@ export class FreshdeskLake extends Construct {
   readonly workGroup: LakeWorkGroup;
   readonly savedQueries: SavedNamedQueries;
   readonly alarms: PipelineAlarms;
+  /** The customer managed key given as `encryptionKey`, for constructs added to the lake later. */
+  readonly encryptionKey?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: FreshdeskLakeProps) {
     super(scope, id);
     if (!Token.isUnresolved(props.partnerEventSourceName)) freshdeskAccountOfSource(props.partnerEventSourceName);
     const account = Stack.of(this).account;
+    const key = props.encryptionKey;
+    this.encryptionKey = key;
+    if (key) {
+      allowCloudWatchLogsToUseKey(key);
+      allowEventBridgeToSendToQueuesWithKey(key);
+    }
 
     // --- Buckets
     this.accessLogsBucket = new AccessLogsBucket(this, 'AccessLogs', props.accessLogs);
@@ -155,11 +179,13 @@ export class FreshdeskLake extends Construct {
     this.dataBucket = new LakeBucket(this, 'DataBucket', {
       ...dataBucketProps,
       serverAccessLogsBucket: dataBucketProps.existingBucket ? undefined : (dataBucketProps.serverAccessLogsBucket ?? this.accessLogsBucket.bucket),
+      encryptionKey: dataBucketProps.existingBucket ? undefined : (dataBucketProps.encryptionKey ?? key),
     });
 
     // --- Transform and delivery
-    this.transform = new TransformFunction(this, 'Transform', props.transform);
+    this.transform = new TransformFunction(this, 'Transform', { logEncryptionKey: key, ...props.transform });
     this.delivery = new LakeDeliveryStream(this, 'Delivery', {
+      logEncryptionKey: key,
       ...props.delivery,
       bucket: this.dataBucket.bucket,
       transformFunction: this.transform.function,
@@ -177,8 +203,12 @@ export class FreshdeskLake extends Construct {
       eventPattern: { source: events.Match.prefix(FRESHWORKS_PARTNER_SOURCE_PREFIX) },
       retention: props.archiveRetention ?? Duration.days(30),
     });
+    // aws-cdk-lib 2.276 renders an archive without a key as `KmsKeyIdentifier: ""` (aws-cdk-lib
+    // issue 37847), which fails the deploy in some regions. Without the property the archive uses
+    // an AWS owned key, as intended: a customer managed key cannot encrypt archives of a partner bus.
+    (this.archive.node.defaultChild as events.CfnArchive).addPropertyDeletionOverride('KmsKeyIdentifier');
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...(key ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key } : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       retentionPeriod: props.deadLetterQueueRetention ?? Duration.days(14),
     });
@@ -186,6 +216,11 @@ export class FreshdeskLake extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is the dead-letter queue of the EventBridge rule target; a DLQ of a DLQ would only move the same events once more.',
     });
+    acknowledgeGuardRule(
+      this.deadLetterQueue,
+      'sqs_dlq_check',
+      'This queue is the dead-letter queue of the EventBridge rule target; a DLQ of a DLQ would only move the same events once more.',
+    );
     this.rule = new events.Rule(this, 'TicketEventsRule', {
       eventBus: this.eventBus,
       description: 'Freshdesk ticket events to the lake (pattern: lib/event-pattern.ts).',
@@ -228,6 +263,7 @@ export class FreshdeskLake extends Construct {
     // --- Athena: workgroup and saved queries
     const { workGroupName, ...workGroupOptions } = props.workGroup ?? {};
     this.workGroup = new LakeWorkGroup(this, 'WorkGroup', {
+      encryptionKey: key,
       ...workGroupOptions,
       workGroupName: workGroupName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-', allowedSpecialCharacters: '-_.' }),
       serverAccessLogsBucket: this.accessLogsBucket.bucket,

@@ -12,3 +12,4 @@ export * from './saved-named-queries';
 export * from './pipeline-alarms';
 export * from './secure-bucket-props';
 export * from './nag-findings';
+export * from './lake-encryption-key';

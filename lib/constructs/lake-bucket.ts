@@ -1,7 +1,9 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ABORT_INCOMPLETE_UPLOADS_AFTER, SECURE_BUCKET_PROPS } from './secure-bucket-props';
+import { acknowledgeGuardRule } from './nag-findings';
+import { ABORT_INCOMPLETE_UPLOADS_AFTER, SECURE_BUCKET_PROPS, acknowledgeLakeBucketGuardRules, bucketEncryptionProps } from './secure-bucket-props';
 
 /** Properties of a {@link LakeBucket}. */
 export interface LakeBucketProps {
@@ -40,6 +42,14 @@ export interface LakeBucketProps {
    * @default 'data-bucket/'
    */
   readonly serverAccessLogsPrefix?: string;
+  /**
+   * Customer managed KMS key for the bucket's default encryption (SSE-KMS with an S3 Bucket Key,
+   * which cuts the KMS requests to one per object batch). Whoever reads the lake (Athena users)
+   * needs `kms:Decrypt` on it; Firehose's role gets what it needs.
+   * @default - SSE-S3 (AES-256, keys managed by S3)
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /** S3 allows a transition to Standard-IA only after 30 days in Standard. */
@@ -47,7 +57,7 @@ const MIN_DAYS_BEFORE_INFREQUENT_ACCESS = 30;
 
 /**
  * The lake's data bucket: `events/dt=YYYY-MM-DD/*.gz` and `errors/<error-output-type>/...`
- * (lib/lake-layout.ts). SSE-S3 encrypted, all public access blocked, TLS-only bucket policy,
+ * (lib/lake-layout.ts). SSE-S3 encrypted (or SSE-KMS with `encryptionKey`), all public access blocked, TLS-only bucket policy,
  * lifecycle (Standard-IA transition, optional expiry), retained by default, no fixed name.
  */
 export class LakeBucket extends Construct {
@@ -57,7 +67,7 @@ export class LakeBucket extends Construct {
   constructor(scope: Construct, id: string, props: LakeBucketProps = {}) {
     super(scope, id);
     if (props.existingBucket) {
-      const ignored = (['infrequentAccessAfter', 'expiration', 'removalPolicy', 'serverAccessLogsBucket', 'serverAccessLogsPrefix'] as const).filter(
+      const ignored = (['infrequentAccessAfter', 'expiration', 'removalPolicy', 'serverAccessLogsBucket', 'serverAccessLogsPrefix', 'encryptionKey'] as const).filter(
         (k) => props[k] !== undefined,
       );
       if (ignored.length > 0) {
@@ -68,8 +78,9 @@ export class LakeBucket extends Construct {
     }
     const infrequentAccessAfter = props.infrequentAccessAfter ?? Duration.days(90);
     validateLifecycle(infrequentAccessAfter, props.expiration);
-    this.bucket = new s3.Bucket(this, 'Bucket', {
+    const bucket = new s3.Bucket(this, 'Bucket', {
       ...SECURE_BUCKET_PROPS,
+      ...bucketEncryptionProps(props.encryptionKey),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: props.serverAccessLogsBucket ? (props.serverAccessLogsPrefix ?? 'data-bucket/') : undefined,
@@ -82,6 +93,13 @@ export class LakeBucket extends Construct {
         },
       ],
     });
+    this.bucket = bucket;
+    acknowledgeLakeBucketGuardRules(bucket, props.encryptionKey);
+    acknowledgeGuardRule(
+      bucket,
+      's3_bucket_versioning_enabled_check',
+      'The lake is append-only: Firehose writes each object once under a key it generates (time and a random suffix), and only the lifecycle deletes objects, so versions would only keep copies of what the lifecycle expires. No role of the stack has s3:DeleteObject.',
+    );
   }
 }
 

@@ -1,11 +1,12 @@
 import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResources } from './nag-findings';
+import { acknowledgeGuardRule, acknowledgeWildcardResources } from './nag-findings';
 import { ERRORS_PREFIX, EVENTS_PREFIX, FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, LAKE_OBJECT_EXTENSION } from '../lake-layout';
 
 /** Properties of a {@link LakeDeliveryStream}. */
@@ -50,6 +51,12 @@ export interface LakeDeliveryStreamProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Customer managed KMS key for the error log group. CloudWatch Logs must be allowed to use it
+   * in the key policy (FreshdeskLake adds that for a key defined in the app).
+   * @default - encrypted by CloudWatch Logs with its own keys
+   */
+  readonly logEncryptionKey?: kms.IKey;
 }
 
 /** Firehose limits that the props are checked against at synth. */
@@ -104,9 +111,11 @@ export class LakeDeliveryStream extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.logEncryptionKey,
       // Error messages carry no record contents; nothing to keep after the stack is gone.
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledgeLogGroupGuardRules(this.logGroup, props.logEncryptionKey, 'Firehose delivery and transform errors');
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
@@ -140,7 +149,8 @@ export class LakeDeliveryStream extends Construct {
       }),
     });
     // Firehose checks its permissions when the stream is created: the policy must exist first.
-    this.deliveryStream.node.addDependency(this.role);
+    // (The role itself is already a reference of the stream.)
+    this.deliveryStream.node.addDependency(this.role.node.findChild('DefaultPolicy'));
     // The L2 stream always adds a mapping of Firehose CIDR blocks (for Redshift/Splunk
     // destinations), unused with S3; CloudFormation's validator warns about unused mappings.
     Validations.of(Stack.of(this)).acknowledge({
@@ -185,6 +195,25 @@ export class LakeDeliveryStream extends Construct {
         actions: ['logs:PutLogEvents'],
         resources: [this.logGroup.logGroupArn],
       }),
+    );
+  }
+}
+
+/**
+ * The cfn-guard (Control Tower) rules a lake log group does not follow, with their reasons. The
+ * KMS rule is acknowledged only when the log group has no customer managed key.
+ */
+export function acknowledgeLogGroupGuardRules(logGroup: logs.ILogGroup, encryptionKey: kms.IKey | undefined, holds: string): void {
+  acknowledgeGuardRule(
+    logGroup,
+    'cloudwatch_log_group_retention_period_check',
+    `The group holds ${holds}, never event payloads (personal data): worth a month for troubleshooting, not a year. The retention is a prop (logRetention).`,
+  );
+  if (!encryptionKey) {
+    acknowledgeGuardRule(
+      logGroup,
+      'cloudwatch_log_group_encrypted_check',
+      'CloudWatch Logs encrypts every log group at rest with its own keys; pass encryptionKey to FreshdeskLake for a customer managed key.',
     );
   }
 }

@@ -36,3 +36,26 @@ export function flattenCfnReference(node: unknown): string {
   if (o.Ref) return `<${flattenCfnReference(o.Ref)}>`;
   return JSON.stringify(node);
 }
+
+/**
+ * Namespace of cfn-guard findings (`@cdklabs/cdk-validator-cfnguard`, the Control Tower proactive
+ * controls of the AWS Guard rules): CDK derives it from the plugin name, and acknowledgements use it.
+ */
+export const CFN_GUARD_NAMESPACE = 'cdk-validator-cfnguard';
+
+/** Namespace of findings of AWS's CloudFormation validator (`@aws/cloudformation-validate`, run at synth by aws-cdk-lib). */
+export const CLOUDFORMATION_VALIDATE_NAMESPACE = 'CloudFormation-Validate';
+
+/**
+ * Acknowledges a cfn-guard rule (e.g. `s3_bucket_versioning_enabled_check`) for the resources at
+ * or under `scope`, with the reason it does not apply. Every acknowledgement is listed, reason and
+ * all, by the template tests (test/cdk-stack.test.ts).
+ */
+export function acknowledgeGuardRule(scope: IConstruct, rule: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `${CFN_GUARD_NAMESPACE}::${rule}`, reason });
+}
+
+/** Acknowledges a CloudFormation validator finding (e.g. `W3005`) for the resources at or under `scope`. */
+export function acknowledgeCloudFormationFinding(scope: IConstruct, rule: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `${CLOUDFORMATION_VALIDATE_NAMESPACE}::${rule}`, reason });
+}

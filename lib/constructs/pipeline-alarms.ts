@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeGuardRule } from './nag-findings';
 
 /** Properties of {@link PipelineAlarms}. */
 export interface PipelineAlarmsProps {
@@ -84,6 +85,12 @@ export class PipelineAlarms extends Construct {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
+    } else {
+      acknowledgeGuardRule(
+        this,
+        'cloudwatch_alarm_action_check',
+        'No alarmTopic was given: the alarms show in the CloudWatch console and notify nobody. Pass alarmTopic (FreshdeskLake) to give every alarm an alarm and OK action.',
+      );
     }
   }
 

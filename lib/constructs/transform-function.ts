@@ -1,8 +1,11 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeLogGroupGuardRules } from './lake-delivery-stream';
+import { acknowledgeCloudFormationFinding, acknowledgeGuardRule } from './nag-findings';
 import { bundledFunction, handlerEntry } from './lambda-code';
 
 /** The transform handler (lambda/transform/index.ts), bundled alone. */
@@ -34,6 +37,12 @@ export interface TransformFunctionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Customer managed KMS key for the function's log group. CloudWatch Logs must be allowed to use
+   * it in the key policy (FreshdeskLake adds that for a key defined in the app).
+   * @default - encrypted by CloudWatch Logs with its own keys
+   */
+  readonly logEncryptionKey?: kms.IKey;
 }
 
 /**
@@ -53,9 +62,11 @@ export class TransformFunction extends Construct {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.logEncryptionKey,
       // Counts only, no ticket data: nothing worth keeping once the stack is gone.
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledgeLogGroupGuardRules(this.logGroup, props.logEncryptionKey, 'the transform\'s counts and errors');
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
@@ -77,5 +88,15 @@ export class TransformFunction extends Construct {
       role,
       logGroup: this.logGroup,
     });
+    acknowledgeGuardRule(
+      this.function,
+      'lambda_inside_vpc_check',
+      'The transform reaches no network resource: Firehose invokes it with the records and takes its answer. A VPC would add subnets, endpoints and cold-start time for nothing.',
+    );
+    acknowledgeCloudFormationFinding(
+      this.function,
+      'W3005',
+      'aws-cdk-lib makes a function depend on its role and the role\'s policy, so the function is created after its permissions; the role half repeats the Role reference.',
+    );
   }
 }
