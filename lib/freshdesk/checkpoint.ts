@@ -30,6 +30,11 @@ export const DEFAULT_OVERLAP_SECONDS = 60;
 export interface ListCheckpoint {
   /** ISO-8601 second: the next crawl of this list may start here (minus the overlap). */
   readonly updatedSince: string;
+  /**
+   * Tie blocks (ISO-8601 seconds) an interrupted crawl paged by offset: the resumed crawl reads
+   * them again, since a ticket may have shifted past a page boundary there (./ticket-crawl).
+   */
+  readonly tieBlocks?: readonly string[];
   /** Versions synced at or after updatedSince - overlap: [ticket id, updated_at]. */
   readonly recent?: readonly (readonly [number, string])[];
 }

@@ -219,6 +219,9 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     starts.set(filter, Date.parse(sinceIso) < Date.parse(fromCheckpoint) && options.since !== undefined ? sinceIso : fromCheckpoint);
   }
   const known = knownVersions(previous);
+  // "New" = created after the previous sync, on the account's clock: the latest point any list
+  // reached (minus the overlap). Everything is new on a first sync.
+  const previousSyncMs = Math.max(-Infinity, ...Object.values(previous?.lists ?? {}).map((l) => Date.parse(l!.updatedSince) - overlap * 1000));
   const byList: Record<TicketListFilter, number> = { default: 0, spam: 0, deleted: 0 };
   const emittedByList: Record<TicketListFilter, Map<number, number>> = { default: new Map(), spam: new Map(), deleted: new Map() };
   let newTickets = 0;
@@ -248,17 +251,16 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   try {
     crawl = await crawlTickets({
       client,
-      lists: lists.map((filter) => ({ filter, updatedSince: starts.get(filter)! })),
+      lists: lists.map((filter) => ({ filter, updatedSince: starts.get(filter)!, recheckTieBlocks: previous?.lists[filter]?.tieBlocks })),
       include: options.include,
       perPage: options.perPage,
       known,
       signal: options.signal,
       onTickets: async (filter, tickets) => {
         phase = filter;
-        const listFrom = previous?.lists[filter] ? Date.parse(starts.get(filter)!) : -Infinity;
         for (const ticket of tickets) {
           const createdMs = Date.parse(String(ticket.created_at));
-          if (!previous?.lists[filter] || !(createdMs < listFrom)) newTickets++;
+          if (!(createdMs < previousSyncMs)) newTickets++;
           else changedTickets++;
           emittedByList[filter].set(ticket.id, updatedAtMs(ticket));
         }
@@ -268,8 +270,8 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         sinceCheckpoint += tickets.length;
         report();
       },
-      onSafePoint: async (filter, updatedSince) => {
-        listState[filter] = { updatedSince };
+      onSafePoint: async (filter, point) => {
+        listState[filter] = point.tieBlocks.length > 0 ? { updatedSince: point.updatedSince, tieBlocks: point.tieBlocks } : { updatedSince: point.updatedSince };
         if (sinceCheckpoint > 0 && (sinceCheckpoint >= everyTickets || Date.now() - lastCheckpointAt >= everyMs)) await writeCheckpoint(false);
       },
       onPage: () => report(),

@@ -27,9 +27,12 @@
  *    list's tail is read again afterwards, until a round finds nothing new. Updates made before
  *    a list's last request are in that request's answer (it starts from a time, not an offset).
  *
- * `onSafePoint(updatedSince)` says "a crawl started at updated_since = this value loses nothing":
- * the cursor, held back to the oldest tie block that may still need a second read. The caller
- * writes it as the checkpoint once the tickets handed over so far are durable.
+ * `onSafePoint(point)` says "a crawl started at updated_since = point.updatedSince that first
+ * re-reads the tie blocks point.tieBlocks loses nothing": the cursor, plus the blocks paged by
+ * offset whose departures cannot be ruled out before the crawl ends. The caller writes it as the
+ * checkpoint once the tickets handed over so far are durable; a resumed crawl gets the blocks
+ * back as `recheckTieBlocks` (a skipped ticket is still in its block, or, if it changed since,
+ * at the end of the list, after the cursor).
  */
 import { RemoteError } from '../errors';
 import type { FreshdeskApiTicket } from '../ticket-snapshot';
@@ -50,6 +53,15 @@ export interface TicketListSpec {
   readonly filter: TicketListFilter;
   /** ISO-8601; the crawl lists tickets updated at or after this second. */
   readonly updatedSince: string;
+  /** Tie blocks (ISO-8601 seconds) an interrupted crawl paged by offset: read again by this one. */
+  readonly recheckTieBlocks?: readonly string[];
+}
+
+/** A resumable point of one list. */
+export interface SafePoint {
+  readonly updatedSince: string;
+  /** Tie blocks to read again when resuming from this point (ISO-8601 seconds). */
+  readonly tieBlocks: readonly string[];
 }
 
 export interface TicketCrawlOptions {
@@ -69,7 +81,7 @@ export interface TicketCrawlOptions {
   /** New ticket versions, in the order read. The crawl waits for it (backpressure). */
   readonly onTickets: (filter: TicketListFilter, tickets: readonly FreshdeskApiTicket[]) => Promise<void>;
   /** A resumable point of one list (see the module comment); called after onTickets of that page resolved. */
-  readonly onSafePoint?: (filter: TicketListFilter, updatedSince: string) => Promise<void>;
+  readonly onSafePoint?: (filter: TicketListFilter, point: SafePoint) => Promise<void>;
   /** After every list request. */
   readonly onPage?: (stats: Readonly<TicketCrawlStats>) => void;
   readonly signal?: AbortSignal;
@@ -155,6 +167,12 @@ class ListCrawler {
     if (!Number.isFinite(ms)) throw new RemoteError(`"${spec.updatedSince}" is not an ISO-8601 time.`);
     this.startMs = Math.floor(ms / 1000) * 1000;
     this.cursorMs = this.startMs;
+    for (const block of spec.recheckTieBlocks ?? []) {
+      const blockMs = Math.floor(Date.parse(block) / 1000) * 1000;
+      if (!Number.isFinite(blockMs)) continue;
+      this.tieBlocks.add(blockMs);
+      this.dirtyBlocks.add(blockMs);
+    }
   }
 
   private async listPage(cursorMs: number, page: number): Promise<FreshdeskApiTicket[]> {
@@ -211,11 +229,10 @@ class ListCrawler {
     for (const t of tickets) if (updatedAtMs(t) === blockMs) this.ledger.blockOf.set(t.id, { list: this, blockMs });
   }
 
-  /** The cursor, held back to the oldest tie block that may still need a second read. */
+  /** The cursor and the tie blocks that may still need a second read. */
   async safePoint(): Promise<void> {
-    let safe = this.cursorMs;
-    for (const block of this.tieBlocks) if (block < safe) safe = block;
-    await this.options.onSafePoint?.(this.spec.filter, isoSecond(safe));
+    const tieBlocks = [...this.tieBlocks].sort((a, b) => a - b).map(isoSecond);
+    await this.options.onSafePoint?.(this.spec.filter, { updatedSince: isoSecond(this.cursorMs), tieBlocks });
   }
 
   /** Reads from the cursor to the end of the list; returns how many new versions it read. */
