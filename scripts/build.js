@@ -5,11 +5,15 @@
  *
  * 1. tsc -p tsconfig.build.json: bin/, lib/ and lambda/ compiled to JavaScript with .d.ts files
  *    (the package's typed `exports`, and the CLI that bin/freshlake.js runs).
- * 2. esbuild: each Lambda handler lambda/<name>/index.ts bundled alone into
+ * 2. esbuild: the CLI (dist/bin/freshlake.js and everything of lib/ it reaches) bundled into that
+ *    one file, packages left external: one file to read and compile at start-up instead of ~80.
+ *    Modules the commands import lazily (`await import()`, compiled to require()) stay lazy: the
+ *    bundle evaluates them on first use only.
+ * 3. esbuild: each Lambda handler lambda/<name>/index.ts bundled alone into
  *    lambda-bundles/<name>/index.js, with the options NodejsFunction uses in the constructs
  *    (lib/constructs/lambda-code.ts), so an installed package deploys them with Code.fromAsset and
  *    needs neither esbuild nor Docker.
- * 3. build-info.json: when this build started. bin/freshlake.js runs the build only when no
+ * 4. build-info.json: when this build started. bin/freshlake.js runs the build only when no
  *    source changed since then (an edit during the build makes it stale, as it should).
  *
  * Everything is written to a fresh directory that then replaces dist/ in one rename, so a CLI
@@ -29,6 +33,7 @@ function main() {
   const out = mkdtempSync(join(ROOT, '.dist-build-'));
   try {
     compile(out);
+    bundleCli(out);
     const bundles = bundleLambdas(join(out, 'lambda-bundles'), out);
     writeFileSync(join(out, 'build-info.json'), `${JSON.stringify({ startedAtMs, lambdaBundles: bundles }, null, 2)}\n`);
     replaceDist(out);
@@ -46,6 +51,21 @@ function compile(out) {
   const run = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], { cwd: ROOT, stdio: 'inherit' });
   if (run.error) throw run.error;
   if (run.status !== 0) throw new Error('tsc reported errors (above); fix them and run "npm run build" again');
+}
+
+function bundleCli(out) {
+  const entry = join(out, 'bin', 'freshlake.js');
+  require('esbuild').buildSync({
+    entryPoints: [entry],
+    outfile: entry,
+    allowOverwrite: true,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
 }
 
 function bundleLambdas(out, compiled) {

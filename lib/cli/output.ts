@@ -8,8 +8,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { EventEmitter, once } from 'node:events';
 import { resolve } from 'node:path';
-import Table from 'cli-table3';
-import { stringify } from 'csv-stringify';
 import type { ResultColumn, RowValue } from '../engines/engine';
 import { InputError } from '../errors';
 import type { CliContext, CliOutputStream } from './context';
@@ -144,13 +142,16 @@ async function writeCsv(names: readonly string[], pages: AsyncIterable<RowValue[
   return count;
 }
 
-function csvText(records: readonly string[][]): Promise<string> {
+async function csvText(records: readonly string[][]): Promise<string> {
+  // Loaded on first use, like the table renderer: the CLI starts without either (lib/cli/program.ts).
+  const { stringify } = await import('csv-stringify');
   return new Promise((resolvePromise, reject) => {
     stringify(records.map((r) => [...r]), (error, output) => (error ? reject(error) : resolvePromise(output)));
   });
 }
 
 async function writeTable(names: readonly string[], pages: AsyncIterable<RowValue[][]>, out: OutputDestination): Promise<number> {
+  const { default: Table } = await import('cli-table3');
   // No colours: output is often piped or saved, and escape codes would corrupt it.
   const table = new Table({ head: [...names], style: { head: [], border: [], compact: true } });
   let count = 0;

@@ -5,6 +5,24 @@
  * To add a command: write lib/cli/commands/<name>.ts exporting `register<Name>Command(program)`,
  * then add one import and one register call below. Use cliContext(command) for stdout/stderr/env
  * and throw lib/errors.ts classes; main() prints them as one line with the right exit code.
+ *
+ * Start-up: every run registers every command, so every command module is loaded by every run,
+ * `freshlake --help` included. Keep a command module's top-level imports light: commander,
+ * node:path / node:fs, lib/errors, the lib/cli helpers, and modules of constants used in the
+ * options and help text. Everything else the action needs is loaded inside the action:
+ *
+ *   .action(async (options, cmd) => {
+ *     const { GlueClient } = await import('@aws-sdk/client-glue');   // AWS SDK: always lazy
+ *     const { ingestToLake } = await import('../../local/ingest');     // pipelines, engines, DuckDB
+ *     ...
+ *   });
+ *
+ * with `import type { ... }` at the top for the types. Always lazy: @aws-sdk/*, @duckdb/*, the
+ * engines (lib/cli/engine-options.ts opens them), chart and report libraries, the local pipeline.
+ * tsc compiles `await import()` to a require() on first use; bin/freshlake.js registers tsx for
+ * both require() and import() when it runs the sources. test/package.test.ts checks that
+ * `freshlake --help` and `freshlake queries` load neither the AWS SDK nor DuckDB, and
+ * `npm run bench -- cli` measures the start-up (README, Development).
  */
 import { Command, CommanderError } from 'commander';
 import { attachCliContext, type CliContext } from './context';

@@ -13,10 +13,8 @@ import { Command, Option } from 'commander';
 import type { GlueClient, Table } from '@aws-sdk/client-glue';
 import { callAws } from '../../aws-errors';
 import { EXIT_FAILURE, FreshlakeError, InputError, UsageError } from '../../errors';
-import { ticketEventsTableDrift, viewDrift } from '../../glue-drift';
 import { EVENTS_PREFIX } from '../../lake-layout';
 import { TICKET_EVENTS_TABLE } from '../../schema';
-import { LAKE_VIEWS } from '../../views';
 import { addAwsOptions, awsClientConfig, type AwsOptions } from '../aws-options';
 import { cliContext, type CliContext } from '../context';
 import { readStackOutputs, requireStackOutput } from '../stack-outputs';
@@ -88,7 +86,11 @@ Examples:
       if (location && !location.endsWith('/')) location += '/';
 
       // The AWS SDK loads with the command that calls AWS, not at CLI start-up (lib/cli/program.ts).
-      const { GlueClient } = await import('@aws-sdk/client-glue');
+      const [{ GlueClient }, { ticketEventsTableDrift, viewDrift }, { LAKE_VIEWS }] = await Promise.all([
+        import('@aws-sdk/client-glue'),
+        import('../../glue-drift'),
+        import('../../views'),
+      ]);
       const glue = new GlueClient(clientConfig);
       try {
         const deployed = await getTable(glue, database, table);

@@ -4,8 +4,6 @@
  * deploying the stack.
  */
 import { Command } from 'commander';
-import { ticketEventsDdl } from '../../schema';
-import { LAKE_VIEWS } from '../../views';
 import { EVENTS_PREFIX } from '../../lake-layout';
 import { UsageError } from '../../errors';
 import { cliContext } from '../context';
@@ -36,21 +34,23 @@ Examples:
   $ freshlake ddl --location s3://my-freshlake-bucket/events/ --database freshlake
   $ freshlake ddl > ticket_events.sql`,
     )
-    .action((options: DdlOptions, cmd: Command) => {
+    .action(async (options: DdlOptions, cmd: Command) => {
       const context = cliContext(cmd);
-      const ddl = athenaDdl(options);
+      const ddl = await athenaDdl(options);
       if (!options.location) context.stderr.write(`freshlake: no --location given; replace ${PLACEHOLDER_EVENTS_LOCATION} in the output.\n`);
       context.stdout.write(ddl);
     });
 }
 
 /** The table DDL and one CREATE OR REPLACE VIEW per lake view, separated by blank lines. */
-export function athenaDdl(options: DdlOptions = {}): string {
+export async function athenaDdl(options: DdlOptions = {}): Promise<string> {
   const location = options.location === undefined ? PLACEHOLDER_EVENTS_LOCATION : normalizeEventsLocation(options.location);
   if (options.database !== undefined && !/^[a-z0-9_]+$/i.test(options.database)) {
     // Athena database names: letters, digits and underscore.
     throw new UsageError(`Bad --database "${options.database}": use letters, digits and _ only.`);
   }
+  // The schema and view definitions load with the command, not at CLI start-up (lib/cli/program.ts).
+  const [{ ticketEventsDdl }, { LAKE_VIEWS }] = await Promise.all([import('../../schema'), import('../../views')]);
   const qualify = (name: string) => (options.database ? `"${options.database}"."${name}"` : `"${name}"`);
   const statements = [
     ticketEventsDdl(location, { database: options.database }),

@@ -14,7 +14,7 @@
 import { Command, Option } from 'commander';
 import { relative, resolve } from 'node:path';
 import { PartialInputError, RemoteError, UsageError, WriteError } from '../../errors';
-import { ingestToLake, type DamagedInput, type IngestSummary } from '../../local/ingest';
+import type { DamagedInput, IngestSummary } from '../../local/ingest';
 import type { FirehoseSendSummary } from '../../local/firehose-sender';
 import { cliContext, type CliOutputStream } from '../context';
 import { addAwsOptions, awsClientConfig, type AwsOptions } from '../aws-options';
@@ -120,6 +120,8 @@ async function ingestIntoLake(
   const context = cliContext(cmd);
   rejectMisplaced(options, FIREHOSE_ONLY, 'firehose');
   const lakeDir = resolveLakeDir(options.lake, context);
+  // The pipeline (transform, lake writer, gzip) loads with the command, not at CLI start-up.
+  const { ingestToLake } = await import('../../local/ingest');
   // Inputs inside the lake (symlinks resolved) are refused by ingestToLake: re-reading the lake
   // into itself would only add a duplicate of every event.
   const summary = await ingestToLake({
