@@ -295,6 +295,16 @@ describe('ingest: events without an id or a usable time', () => {
   });
 });
 
+describe('ingest: line numbers', () => {
+  it('counts the lines of a blank start longer than a read chunk, so a rejected line is reported where it is', async () => {
+    const blank = '\n'.repeat(1.5 * 1024 * 1024);
+    writeFileSync(join(dir, 'blank-start.jsonl'), `${blank}garbage\n${create}\n`);
+    const summary = await ingestToLake({ inputs: [join(dir, 'blank-start.jsonl')], lakeDir: lake });
+    expect(summary.rejected.records).toEqual([{ input: join(dir, 'blank-start.jsonl'), line: blank.length + 1, reason: 'not valid JSON' }]);
+    expect(summary.written).toBe(1);
+  });
+});
+
 describe('ingest: byte order marks', () => {
   const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 

@@ -117,9 +117,15 @@ class SpanningRecord {
 /** Splits a byte stream into lines; blank lines are skipped; a trailing `\r` is dropped (CRLF files). */
 export class JsonLinesSplitter {
   private readonly spanning = new SpanningRecord();
-  private line = 1;
-  /** Bytes of the input before the current chunk. */
-  private consumed = 0;
+
+  /**
+   * @param line the line the first byte pushed is on (after input skipped before it)
+   * @param consumed bytes of the input skipped before the first byte pushed
+   */
+  constructor(
+    private line = 1,
+    private consumed = 0,
+  ) {}
 
   /** Lines read so far (the line the next record starts on, minus one). */
   get lines(): number {
@@ -187,11 +193,14 @@ export class JsonArraySplitter {
   private depth = 0;
   private inString = false;
   private escaped = false;
-  private line = 1;
   private elementLine = 1;
   private readonly spanning = new SpanningRecord();
-  /** Bytes of the input before the current chunk. */
-  private consumed = 0;
+
+  /** @see JsonLinesSplitter's constructor */
+  constructor(
+    private line = 1,
+    private consumed = 0,
+  ) {}
 
   /** Lines read so far. */
   get lines(): number {
@@ -491,6 +500,7 @@ export async function readInput(source: InputSource, sink: RecordSink, options: 
     }
     /** The start of the input while it could still be a byte order mark cut over chunks (stdin). */
     let head: Buffer | undefined;
+    let skippedLines = 0;
     for await (let chunk of chunks) {
       if (options.signal?.aborted) return result({ aborted: true });
       if (chunk.length === 0) continue;
@@ -506,12 +516,14 @@ export async function readInput(source: InputSource, sink: RecordSink, options: 
           }
           const b = firstSignificantByte(chunk);
           if (b === undefined) {
+            // Whitespace only: counted, so line numbers and byte offsets stay those of the input.
             bytes += chunk.length;
+            for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) skippedLines++;
             continue;
           }
           const isArray = b === 0x5b;
           format = `${isArray ? 'json-array' : 'jsonl'}${compressed ? '.gz' : ''}` as InputFormat;
-          splitter = isArray ? new JsonArraySplitter() : new JsonLinesSplitter();
+          splitter = isArray ? new JsonArraySplitter(1 + skippedLines, bytes) : new JsonLinesSplitter(1 + skippedLines, bytes);
         }
         bytes += chunk.length;
         splitter.push(chunk, sink);
