@@ -139,7 +139,9 @@ async function ingestIntoLake(
   const displayLake = relative(context.cwd, lakeDir) || '.';
   if (options.format === 'json') context.stdout.write(`${JSON.stringify({ destination: 'lake', ...summary, lake: lakeDir }, null, 2)}\n`);
   else writeLakeSummary(summary, displayLake, context.stdout);
-  const again = `freshlake ingest ${[...inputs, '--lake', options.lake ?? displayLake, ...(options.account ? ['--account', options.account] : [])].map(shellWord).join(' ')}`;
+  const again =
+    `freshlake ingest ${[...inputs, '--lake', options.lake ?? displayLake, ...(options.account ? ['--account', options.account] : [])].map(shellWord).join(' ')}` +
+    (inputs.includes('-') ? ' with the same standard input' : '');
   if (summary.writeFailure) {
     const { code, message } = summary.writeFailure;
     const notWritten =
