@@ -139,20 +139,20 @@ async function ingestIntoLake(
   const displayLake = relative(context.cwd, lakeDir) || '.';
   if (options.format === 'json') context.stdout.write(`${JSON.stringify({ destination: 'lake', ...summary, lake: lakeDir }, null, 2)}\n`);
   else writeLakeSummary(summary, displayLake, context.stdout);
-  const again =
-    `freshlake ingest ${[...inputs, '--lake', options.lake ?? displayLake, ...(options.account ? ['--account', options.account] : [])].map(shellWord).join(' ')}` +
-    (inputs.includes('-') ? ' with the same standard input' : '');
+  const again = `"freshlake ingest ${[...inputs, '--lake', options.lake ?? displayLake, ...(options.account ? ['--account', options.account] : [])].map(shellWord).join(' ')}"${
+    inputs.includes('-') ? ' (with the same standard input)' : ''
+  }`;
   if (summary.writeFailure) {
     const { code, message } = summary.writeFailure;
     const notWritten =
       summary.eventsRead === 0 ? 'nothing was read' : `${summary.notWritten} read ${summary.notWritten === 1 ? 'was' : 'were'} not${summary.writeFailure.inputLeft ? ', nor the rest of the input' : ''}`;
     throw new WriteError(
       `The lake could not be written (${message.replace(/[()]/g, '')}): ${summary.written} event${summary.written === 1 ? ' was' : 's were'} written, ${notWritten}. ` +
-        `${WRITE_FAILURE_HINTS[code] ?? 'Fix the cause'}, then run "${again}" again (the duplicates it writes are removed by the views).`,
+        `${WRITE_FAILURE_HINTS[code] ?? 'Fix the cause'}, then run ${again} again (the duplicates it writes are removed by the views).`,
     );
   }
   if (summary.interrupted) {
-    throw new InterruptedError(`Interrupted: ${summary.written} events read so far are in the lake; run "${again}" again to ingest the rest (the duplicates it writes are removed by the views).`);
+    throw new InterruptedError(`Interrupted: ${summary.written} events read so far are in the lake; run ${again} again to ingest the rest (the duplicates it writes are removed by the views).`);
   }
   if (summary.damaged.length > 0) throw new PartialInputError(partlyIngested(summary.damaged, summary.written, 'in the lake'));
 }
