@@ -18,6 +18,7 @@ import { allowCloudWatchLogsToUseKey, allowEventBridgeToSendToQueuesWithKey } fr
 import { acknowledgeGuardRule } from './nag-findings';
 import { PipelineAlarms } from './pipeline-alarms';
 import { SavedNamedQueries } from './saved-named-queries';
+import { ScheduledSync, ScheduledSyncOptions } from './scheduled-sync';
 import { TicketEventsTable } from './ticket-events-table';
 import { TransformFunction, TransformFunctionProps } from './transform-function';
 
@@ -118,6 +119,14 @@ export interface FreshdeskLakeProps {
    */
   readonly dataFreshnessThreshold?: Duration;
   /**
+   * Opt-in: sync the Freshdesk API into the lake on a schedule (a Lambda running `freshlake sync`'s
+   * core, default hourly): complete history, names (dimension tables) and reconciliation with
+   * Freshdesk, also for what events never carried. Needs the Freshdesk domain and an existing
+   * Secrets Manager secret with the API key.
+   * @default - no scheduled sync (the lake holds what EventBridge delivers, plus any `freshlake sync --to firehose`)
+   */
+  readonly scheduledSync?: ScheduledSyncOptions;
+  /**
    * Customer managed KMS key (opt-in) for what holds ticket data or its traces: the data and query
    * results buckets (SSE-KMS with an S3 Bucket Key; Athena results SSE_KMS), the dead-letter queue
    * and the log groups (Firehose errors, transform). For a key defined in this app (e.g. a
@@ -159,6 +168,8 @@ export class FreshdeskLake extends Construct {
   readonly workGroup: LakeWorkGroup;
   readonly savedQueries: SavedNamedQueries;
   readonly alarms: PipelineAlarms;
+  /** The scheduled sync, when `scheduledSync` is given. */
+  readonly scheduledSync?: ScheduledSync;
   /** The customer managed key given as `encryptionKey`, for constructs added to the lake later. */
   readonly encryptionKey?: kms.IKey;
 
@@ -275,6 +286,17 @@ export class FreshdeskLake extends Construct {
     });
     // Saved queries read the views; create (and delete) them in that order.
     for (const namedQuery of this.savedQueries.namedQueries) for (const view of this.views.views.values()) namedQuery.node.addDependency(view);
+
+    // --- Scheduled sync (opt-in)
+    if (props.scheduledSync) {
+      this.scheduledSync = new ScheduledSync(this, 'ScheduledSync', {
+        ...props.scheduledSync,
+        deliveryStream: this.delivery.deliveryStream,
+        bucket: this.dataBucket.bucket,
+        snapshotSource: props.partnerEventSourceName,
+        alarmTopic: props.alarmTopic,
+      });
+    }
 
     // --- Alarms
     this.alarms = new PipelineAlarms(this, 'Alarms', {

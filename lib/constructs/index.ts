@@ -6,6 +6,8 @@ export * from './transform-function';
 export * from './lake-delivery-stream';
 export * from './firehose-target-with-dlq';
 export * from './ticket-events-table';
+export * from './dimension-tables';
+export * from './scheduled-sync';
 export * from './athena-views';
 export * from './athena-workgroup';
 export * from './saved-named-queries';
