@@ -8,121 +8,18 @@
  * Each history is delivered in arrival batches: batch b is written as new files (one per `dt` its
  * events fall on) after batch b-1 was merged.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLakeJsonSql, ticketEventsSelectList } from '../lib/engines/lake-scan';
 import { installTrinoCompat } from '../lib/engines/trino-compat';
-import { eventsPartitionPrefix } from '../lib/lake-layout';
 import { TICKET_EVENTS_TABLE } from '../lib/schema';
 import { duckDbSnapshotTableSql, latestStateFromSnapshotSql, latestStateMergeSql, LATEST_STATE_SNAPSHOT_TABLE } from '../lib/snapshot/latest-state-merge';
-import { TICKET_SNAPSHOT_DETAIL_TYPE } from '../lib/ticket-snapshot';
 import { LAKE_VIEWS, TICKET_HISTORY_VIEW, TICKET_LATEST_STATE_VIEW, ticketHistoryOfEventsSql } from '../lib/views';
-
-const BASE = Date.parse('2026-11-24T22:00:00Z');
-const MINUTE = 60_000;
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-
-interface GeneratedEvent {
-  readonly ticket: number;
-  readonly kind: 'onTicketCreate' | 'onTicketUpdate' | typeof TICKET_SNAPSHOT_DETAIL_TYPE;
-  /** Minutes after BASE; null: the payload has no updated_at. A small range, so ties happen. */
-  readonly updatedMinute: number | null;
-  /** Event time, minutes after BASE: spans 3 UTC days, so several dt partitions. */
-  readonly timeMinute: number;
-  readonly status: number;
-  readonly priority: number;
-  readonly responder: number | null;
-  readonly spam: boolean;
-  readonly deleted: boolean;
-  /** Arrival batch: independent of the event's time, so old-dt events arrive late. */
-  readonly batch: number;
-}
-
-const eventArbitrary: fc.Arbitrary<GeneratedEvent> = fc.record({
-  ticket: fc.integer({ min: 1, max: 6 }),
-  kind: fc.constantFrom('onTicketCreate' as const, 'onTicketUpdate' as const, TICKET_SNAPSHOT_DETAIL_TYPE),
-  updatedMinute: fc.option(fc.integer({ min: 0, max: 12 }).map((m) => m * 211), { nil: null, freq: 8 }),
-  timeMinute: fc.integer({ min: 0, max: 14 }).map((m) => m * 211),
-  status: fc.constantFrom(2, 3, 4, 5, 6),
-  priority: fc.integer({ min: 1, max: 4 }),
-  responder: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }),
-  spam: fc.boolean(),
-  deleted: fc.boolean(),
-  batch: fc.integer({ min: 0, max: 3 }),
-});
-
-/** Events, then redeliveries of some of them (same id and bytes) in a random batch. */
-const historyArbitrary = fc
-  .array(eventArbitrary, { minLength: 1, maxLength: 40 })
-  .chain((events) =>
-    fc.tuple(fc.constant(events), fc.array(fc.tuple(fc.nat({ max: events.length - 1 }), fc.integer({ min: 0, max: 3 })), { maxLength: 8 })),
-  );
-
-function eventJson(event: GeneratedEvent, index: number): string {
-  const snapshot = event.kind === TICKET_SNAPSHOT_DETAIL_TYPE;
-  const updatedAt = event.updatedMinute === null ? undefined : iso(BASE + event.updatedMinute * MINUTE);
-  const ticket: Record<string, unknown> = {
-    id: event.ticket,
-    subject: `Ticket ${event.ticket} v${index}`,
-    status: event.status,
-    priority: event.priority,
-    source: 1,
-    type: 'Question',
-    group_id: 7,
-    responder_id: event.responder,
-    requester_id: 100 + event.ticket,
-    created_at: iso(BASE),
-    updated_at: updatedAt,
-    spam: event.spam,
-    tags: [`t${index % 3}`],
-  };
-  if (snapshot) {
-    ticket.deleted = event.deleted;
-    ticket.stats = { first_responded_at: iso(BASE + 5 * MINUTE), resolved_at: event.status === 4 ? updatedAt : null };
-  }
-  return JSON.stringify({
-    version: '0',
-    id: snapshot ? `snapshot-${event.ticket}-${updatedAt ?? 'none'}-${index}` : `event-${index}`,
-    'detail-type': event.kind,
-    source: 'aws.partner/freshworks.com/1342406/freshdesk',
-    account: '111122223333',
-    time: iso(BASE + event.timeMinute * MINUTE),
-    region: 'us-east-1',
-    resources: [],
-    detail: { ticket, requester: { id: 100 + event.ticket } },
-  });
-}
-
-interface Delivery {
-  readonly json: string;
-  readonly day: string;
-  readonly batch: number;
-}
-
-function deliveries(events: readonly GeneratedEvent[], redeliveries: readonly (readonly [number, number])[]): Delivery[] {
-  const day = (e: GeneratedEvent) => iso(BASE + e.timeMinute * MINUTE).slice(0, 10);
-  const out = events.map((e, i) => ({ json: eventJson(e, i), day: day(e), batch: e.batch }));
-  for (const [index, batch] of redeliveries) out.push({ ...out[index], batch });
-  return out;
-}
-
-/** Writes batch b's events as one gzip'd file per dt partition: `events/dt=<day>/batch-<b>.gz`. */
-function writeBatch(lakeDir: string, all: readonly Delivery[], batch: number): string[] {
-  const byDay = new Map<string, string[]>();
-  for (const d of all.filter((x) => x.batch === batch)) byDay.set(d.day, [...(byDay.get(d.day) ?? []), d.json]);
-  return [...byDay].map(([day, lines]) => {
-    const dir = join(lakeDir, eventsPartitionPrefix(day));
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `batch-${batch}.gz`);
-    writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
-    return file;
-  });
-}
+import { deliveries, historyArbitrary, writeBatch, type GeneratedEvent } from './fixtures/random-ticket-history';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));

@@ -33,6 +33,8 @@ import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PARTITION_COLUMN, TICKET_EVENTS_TABLE, TICKET_EVENT_COLUMNS, quoteDuckDbIdentifier } from '../schema';
+import { LATEST_STATE_SNAPSHOT_TABLE } from '../snapshot/latest-state-merge';
+import { LOCAL_HISTORY_TABLE, createLocalSnapshotTables, localSnapshotLayout, localSnapshotViews, localSnapshotWatermark, updateLocalSnapshot, type LocalSnapshotTables } from '../snapshot/local-snapshot';
 import { lakeReadJsonOptions, readLakeJsonSql, sqlString, ticketEventsSelectList } from './lake-scan';
 
 /** Environment variable that turns the cache off for every engine that does not say otherwise: `FRESHLAKE_CACHE=0`. */
@@ -48,6 +50,13 @@ export const EVENT_CACHE_EVENTS_TABLE = 'events';
 export const EVENT_CACHE_FILES_TABLE = 'files';
 export const EVENT_CACHE_META_TABLE = 'meta';
 const FILE_ID_COLUMN = 'lake_file_id';
+/** The snapshot's tables sit beside the events in the cache (lib/snapshot/local-snapshot). */
+const SNAPSHOT_TABLES: LocalSnapshotTables = {
+  catalog: EVENT_CACHE_CATALOG,
+  eventsTable: EVENT_CACHE_EVENTS_TABLE,
+  metaTable: EVENT_CACHE_META_TABLE,
+  fileIdColumn: FILE_ID_COLUMN,
+};
 
 /**
  * Bump when the cache's own tables (or how rows are loaded) change in a way the hash below cannot
@@ -85,6 +94,11 @@ export interface EventCacheHandle {
   readonly state: EventCacheState;
   /** `freshlake_cache.events`, or undefined when the engine must read the lake directly. */
   readonly relation?: string;
+  /**
+   * Views that read the cache's deduplicated history and latest-state snapshot (lib/snapshot/local-snapshot)
+   * instead of recomputing them, by view name; none on fallback.
+   */
+  readonly snapshotViews?: ReadonlyMap<string, string>;
   /** Lets another engine of this process use the cache; call when the engine closes. */
   release(): void;
 }
@@ -135,7 +149,7 @@ function eventsTableColumnsSql(): string {
  */
 export function eventCacheVersion(): string {
   const hash = createHash('sha256')
-    .update(JSON.stringify([CACHE_LAYOUT_REVISION, lakeReadJsonOptions(), eventsTableColumnsSql()]))
+    .update(JSON.stringify([CACHE_LAYOUT_REVISION, lakeReadJsonOptions(), eventsTableColumnsSql(), localSnapshotLayout()]))
     .digest('hex');
   return `${CACHE_LAYOUT_REVISION}-${hash.slice(0, 16)}`;
 }
@@ -208,6 +222,7 @@ export async function openEventCache(
         updateMs: Math.round(performance.now() - started),
       },
       relation: `${EVENT_CACHE_CATALOG}.${EVENT_CACHE_EVENTS_TABLE}`,
+      snapshotViews: localSnapshotViews(SNAPSHOT_TABLES, await localSnapshotWatermark(connection, SNAPSHOT_TABLES)),
       release,
     };
   } catch (error) {
@@ -312,11 +327,14 @@ async function syncEventCache(connection: DuckDBConnection, files: readonly Lake
     const stored = await storedVersion(connection);
     if (stored !== version) {
       if (stored !== undefined) rebuilt = `layout version ${stored} is not ${version}`;
-      for (const table of [EVENT_CACHE_EVENTS_TABLE, EVENT_CACHE_FILES_TABLE, EVENT_CACHE_META_TABLE]) await connection.run(`DROP TABLE IF EXISTS ${c}.${table}`);
+      for (const table of [EVENT_CACHE_EVENTS_TABLE, EVENT_CACHE_FILES_TABLE, EVENT_CACHE_META_TABLE, LOCAL_HISTORY_TABLE, LATEST_STATE_SNAPSHOT_TABLE]) {
+        await connection.run(`DROP TABLE IF EXISTS ${c}.${table}`);
+      }
       await connection.run(`CREATE TABLE ${c}.${EVENT_CACHE_META_TABLE} (key VARCHAR, value VARCHAR)`);
       await connection.run(`INSERT INTO ${c}.${EVENT_CACHE_META_TABLE} VALUES ('layout_version', ${sqlString(version)})`);
       await connection.run(`CREATE TABLE ${c}.${EVENT_CACHE_FILES_TABLE} (file_id BIGINT, path VARCHAR, size_bytes BIGINT, mtime_ns BIGINT, loaded_at TIMESTAMPTZ)`);
       await connection.run(`CREATE TABLE ${c}.${EVENT_CACHE_EVENTS_TABLE} (${eventsTableColumnsSql()})`);
+      await createLocalSnapshotTables(connection, SNAPSHOT_TABLES);
     }
     const loaded = await loadedFiles(connection, c);
     const inLake = new Map(files.map((f) => [f.path, f]));
@@ -334,6 +352,7 @@ async function syncEventCache(connection: DuckDBConnection, files: readonly Lake
     }
     // Ids are never reused, so a file's rows can always be told apart from an earlier version's.
     let nextId = loaded.reduce((max, f) => (f.fileId > max ? f.fileId : max), 0n) + 1n;
+    const firstNewFileId = nextId;
     // Sorted by path = by day: together with ORDER BY dt, rows land in dt order across loads too
     // in the common case (new files are for recent days).
     const ordered = [...toLoad].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -357,6 +376,11 @@ async function syncEventCache(connection: DuckDBConnection, files: readonly Lake
         // let the direct read report the problem as it would without a cache.
         throw new CacheUnavailable(`loading lake files failed: ${describe(error)}`);
       }
+    }
+    // The history and the snapshot follow in the same transaction: the new files' events, or (when
+    // files went away or changed, whose events may be in them) everything again.
+    if (toLoad.length > 0 || stale.length > 0 || stored !== version) {
+      await updateLocalSnapshot(connection, SNAPSHOT_TABLES, { fromFileId: firstNewFileId, rebuild: stale.length > 0 });
     }
     await connection.run('COMMIT');
     return { filesLoaded: toLoad.length, filesRemoved: stale.length, rebuilt };
