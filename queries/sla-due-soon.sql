@@ -16,7 +16,7 @@ place AS (
 as_of_days AS (
   SELECT CAST(sum(digit.d * place.value) AS bigint) AS days
   FROM digit CROSS JOIN place
-  WHERE date_diff('day', TIMESTAMP '0001-01-01 00:00:00', CAST(:as_of AS timestamp)) % (10 * place.value)
+  WHERE date_diff('day', TIMESTAMP '0001-01-01 00:00:00.000', CAST(:as_of AS timestamp)) % (10 * place.value)
     BETWEEN digit.d * place.value AND (digit.d + 1) * place.value - 1
 ),
 as_of_milliseconds AS (
@@ -26,7 +26,8 @@ as_of_milliseconds AS (
     BETWEEN digit.d * place.value AND (digit.d + 1) * place.value - 1
 ),
 as_of AS (
-  SELECT date_add('millisecond', milliseconds, date_add('day', days, TIMESTAMP '0001-01-01 00:00:00')) AS moment
+  -- A literal with three decimals is a timestamp(3) on Trino: the milliseconds added are kept.
+  SELECT date_add('millisecond', milliseconds, date_add('day', days, TIMESTAMP '0001-01-01 00:00:00.000')) AS moment
   FROM as_of_days CROSS JOIN as_of_milliseconds
 )
 SELECT
