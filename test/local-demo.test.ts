@@ -117,4 +117,15 @@ describe('freshlake demo', () => {
     expect(run.code).toBe(2);
     expect(existsSync(join(lake, 'notes.txt'))).toBe(true);
   });
+
+  it('fails when its lake cannot be written, instead of running the queries on half a lake', async () => {
+    const { buildDemoLake } = await import('../lib/local/demo');
+    const full = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const lakeDir = join(dir, 'demo');
+    await expect(buildDemoLake({ lakeDir, now: new Date('2026-11-27T15:00:00Z'), days: 1, ticketsPerDay: 5, writeObjectFile: full })).rejects.toThrow(
+      /The demo lake .* could not be written \(ENOSPC/,
+    );
+  });
 });

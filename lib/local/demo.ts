@@ -13,12 +13,13 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { dimensionRowsFromApi, writeDimensionSnapshots } from '../dimensions';
-import { UsageError } from '../errors';
+import { UsageError, WriteError } from '../errors';
 import { utcDay } from '../lake-layout';
 import { generateTicketEvents, type GenerateOptions, type TicketGroundTruth } from './generator';
 import { helpdeskApiDimensions } from './helpdesk-catalog';
 import { writeEventFile } from './event-file-writer';
 import { ingestToLake, type IngestSummary } from './ingest';
+import type { ObjectFileWriter } from './lake-writer';
 
 /** Marks a lake directory as made by the demo and lists its files, so the next demo may delete them. */
 export const DEMO_MARKER_FILE = '.freshlake-demo';
@@ -98,6 +99,8 @@ export interface DemoProps {
   /** The demo's "now": tickets are created up to this instant. */
   readonly now: Date;
   readonly onStep?: (message: string) => void;
+  /** How lake objects reach the disk (tests inject failures). @default writeFileAtomically */
+  readonly writeObjectFile?: ObjectFileWriter;
 }
 
 export interface DemoLake {
@@ -170,7 +173,11 @@ export async function buildDemoLake(props: DemoProps): Promise<DemoLake> {
   const generateMs = Date.now() - generateStarted;
 
   props.onStep?.(`Ingesting ${written.events.toLocaleString('en-US')} events through the rule pattern and the transform into ${props.lakeDir} ...`);
-  const ingest = await ingestToLake({ inputs: [eventsFile], lakeDir: props.lakeDir });
+  const ingest = await ingestToLake({ inputs: [eventsFile], lakeDir: props.lakeDir, writeObjectFile: props.writeObjectFile });
+  if (ingest.writeFailure) {
+    // Queries on a half-written lake would answer wrongly, and quietly.
+    throw new WriteError(`The demo lake ${props.lakeDir} could not be written (${ingest.writeFailure.message}): free some space or pass another --lake, then run the demo again.`);
+  }
   // The helpdesk's names (agents, groups, statuses incl. the custom one), as a sync would store them.
   writeDimensionSnapshots(props.lakeDir, dimensionRowsFromApi(helpdeskApiDimensions()));
   await sealDemoLake(props.lakeDir);
