@@ -157,7 +157,7 @@ describe('Trino compatibility layer', () => {
 
   it('installs one statement per session setting and per shim', () => {
     const statements = trinoCompatStatements();
-    expect(statements[0]).toBe("SET TimeZone = 'UTC'");
+    expect(statements[0]).toBe("SET GLOBAL TimeZone = 'UTC'");
     expect(statements.filter((s) => s.startsWith('CREATE OR REPLACE MACRO'))).toHaveLength(TRINO_SHIMS.length);
   });
 

@@ -15,8 +15,9 @@
  * `<lake>/.cache/lake-objects.json` by path, size and modification time (lake objects are written
  * once and never change), and repaired copies are kept in `<lake>/.cache/repaired/`: opening an
  * unchanged lake checks nothing again. Without the cache (`cache: false`, nothing may be written
- * to the lake) every open checks every object and repaired copies go to a temporary directory that
- * closing the engine deletes.
+ * to the lake) the remembered verdicts are still used, but every open checks the objects no cached
+ * open has checked, and their repaired copies go to a temporary directory that closing the engine
+ * deletes.
  */
 import { isUtf8 } from 'node:buffer';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -79,12 +80,14 @@ interface Manifest {
 
 /**
  * Checks the lake's event objects (absolute paths, as the lake glob lists them).
- * @param remember keep verdicts and repaired copies in `<lake>/.cache` (false: write nothing to the lake)
+ * @param options.remember keep verdicts and repaired copies in `<lake>/.cache` (false: write nothing to the lake)
+ * @param options.reuse use the verdicts remembered by earlier opens (default true; false reads every object)
  */
-export async function checkLakeObjects(lakeDir: string, files: readonly string[], options: { remember: boolean }): Promise<LakeObjects> {
+export async function checkLakeObjects(lakeDir: string, files: readonly string[], options: { remember: boolean; reuse?: boolean }): Promise<LakeObjects> {
   const lake = resolve(lakeDir);
   const realLake = safeRealpath(lake) ?? lake;
-  const manifest = options.remember ? readManifest(lake) : undefined;
+  // Without the cache nothing is written, but what a cached open remembered still saves the reads.
+  const manifest = options.reuse === false ? undefined : readManifest(lake);
   const entries: Record<string, ManifestEntry> = {};
   let tempDir: string | undefined;
   let changed = false;

@@ -6,7 +6,8 @@
  * from the incremental cache in `<lake>/.cache` (lib/engines/event-cache), or, with the cache off or
  * unusable, the gzip'd JSON files directly (lib/engines/lake-scan): the same rows either way.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   DuckDBConnection,
@@ -48,7 +49,8 @@ import {
 import { LOCAL_DIMENSION_RELATIONS, dimensionFilesGlob, dimensionViewSql } from './dimension-scan';
 import { checkLakeObjects, type LakeObjects } from './lake-files';
 import { lakeEventFilesGlob, sqlString, ticketEventsViewSql } from './lake-scan';
-import { TRINO_SESSION_SETTINGS, installTrinoCompat } from './trino-compat';
+import { SANDBOX_INSTANCE_OPTIONS, confineToDirectories, refuseUnlessQuery, refuseUnlessQueryType } from './sandbox';
+import { installTrinoCompat } from './trino-compat';
 
 export { lakeReadJsonSql, ticketEventsViewSql } from './lake-scan';
 
@@ -79,13 +81,6 @@ export interface LocalEngineProps {
    */
   readonly onStatus?: (message: string) => void;
   /**
-   * With the cache: answer `ticket_history` from the cache's deduplicated history table and
-   * `ticket_latest_state` from its latest-state snapshot (lib/snapshot), both kept up to date as
-   * files arrive, instead of recomputing them from every event. The answers are the same.
-   * @default true, unless the environment sets FRESHLAKE_SNAPSHOT=0
-   */
-  readonly snapshot?: boolean;
-  /**
    * Gets one line per lake object that cannot be read (empty, not gzip, truncated, a link out of
    * the lake): it is left out of every answer. The CLI always prints these on stderr.
    * @default none
@@ -93,16 +88,14 @@ export interface LocalEngineProps {
   readonly onWarning?: (message: string) => void;
 }
 
-/** False when the environment turns the latest-state snapshot off (`FRESHLAKE_SNAPSHOT=0`, `false`, `off` or `no`). */
-export function snapshotEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  return !/^(0|false|off|no)$/i.test((env.FRESHLAKE_SNAPSHOT ?? '').trim());
-}
-
 /** The lake's event files (absolute paths), listed by the same glob read_json expands. */
 async function listLakeEventFiles(connection: DuckDBConnection, lakeDir: string): Promise<string[]> {
   const reader = await connection.runAndReadAll(`SELECT file FROM glob(${sqlString(lakeEventFilesGlob(lakeDir))}) ORDER BY file`);
   return reader.getRows().map((row) => String(row[0]));
 }
+
+/** Connections kept with progress tracking on (the CLI runs one query at a time). */
+const PROGRESS_CONNECTIONS = 2;
 
 export class LocalEngine implements QueryEngine {
   /**
@@ -119,13 +112,15 @@ export class LocalEngine implements QueryEngine {
         `No local lake at ${resolve(props.lakeDir)} (no ${EVENTS_PREFIX} directory): run "freshlake ingest" or "npm start" to make one, or pass --lake <dir>.`,
       );
     }
-    const options: Record<string, string> = {};
+    const options: Record<string, string> = { ...SANDBOX_INSTANCE_OPTIONS };
     if (props.threads !== undefined) options.threads = String(props.threads);
     const instance = await DuckDBInstance.create(':memory:', options);
     const setup = await instance.connect();
     let cache: EventCacheHandle | undefined;
     let directViewSql: string;
     let lakeObjects: LakeObjects | undefined;
+    let temporaryDirectory: string | undefined;
+    const progressConnections: DuckDBConnection[] = [];
     try {
       await installTrinoCompat(setup);
       const files = await listLakeEventFiles(setup, props.lakeDir);
@@ -149,17 +144,29 @@ export class LocalEngine implements QueryEngine {
         const snapshots = await setup.runAndReadAll(`SELECT count(*) FROM glob(${sqlString(dimensionFilesGlob(props.lakeDir, name))})`);
         await setup.run(dimensionViewSql(props.lakeDir, name, Number(snapshots.getRows()[0][0]) > 0));
       }
-      const snapshotViews = (props.snapshot ?? snapshotEnabled()) ? cache?.snapshotViews : undefined;
-      for (const view of LAKE_VIEWS) await setup.run(`CREATE OR REPLACE VIEW ${view.name} AS ${snapshotViews?.get(view.name) ?? view.sql}`);
+      for (const view of LAKE_VIEWS) await setup.run(`CREATE OR REPLACE VIEW ${view.name} AS ${view.sql}`);
+      // Progress needs session settings, and no setting can change once the instance is confined.
+      for (let i = 0; i < PROGRESS_CONNECTIONS; i++) {
+        const connection = await instance.connect();
+        // DuckDB tracks progress only with its progress bar on; never let it print to the terminal.
+        await connection.run('SET enable_progress_bar = true');
+        await connection.run('SET enable_progress_bar_print = false');
+        progressConnections.push(connection);
+      }
+      // Last: from here on the SQL run reads the lake and nothing else (lib/engines/sandbox).
+      temporaryDirectory = mkdtempSync(join(tmpdir(), 'freshlake-duckdb-'));
+      await confineToDirectories(setup, [props.lakeDir, ...lakeObjects.extraReadDirectories], temporaryDirectory);
     } catch (error) {
       cache?.release();
       lakeObjects?.dispose();
+      for (const connection of progressConnections) connection.closeSync();
       instance.closeSync();
+      if (temporaryDirectory) rmSync(temporaryDirectory, { recursive: true, force: true });
       throw new QueryError(`Could not open the local lake: ${firstLine(error)}`, { cause: error });
     } finally {
       setup.closeSync();
     }
-    return new LocalEngine(instance, props, directViewSql, cache ?? { state: { mode: 'off' }, release() {} }, lakeObjects);
+    return new LocalEngine(instance, props, directViewSql, cache ?? { state: { mode: 'off' }, release() {} }, lakeObjects, progressConnections, temporaryDirectory);
   }
 
   private closed = false;
@@ -172,6 +179,10 @@ export class LocalEngine implements QueryEngine {
     private readonly directViewSql: string,
     private eventCache: EventCacheHandle,
     private readonly lakeObjects: LakeObjects,
+    /** Connections with DuckDB's progress tracking on, for queries that report progress. */
+    private readonly progressConnections: DuckDBConnection[],
+    /** DuckDB's spill directory, the engine's own. */
+    private readonly temporaryDirectory: string,
   ) {
     this.progressIntervalMs = props.progressIntervalMs ?? 1000;
   }
@@ -192,17 +203,23 @@ export class LocalEngine implements QueryEngine {
     const started = performance.now();
     let finished: number | undefined;
     // One connection per query: interrupting it stops this query only, and its result stream
-    // cannot be invalidated by another query.
-    const connection = await this.instance.connect();
-    const stopWatching = watchQuery(connection, options, this.progressIntervalMs);
+    // cannot be invalidated by another query. A query that reports progress borrows one of the
+    // connections set up for it (when all are busy, it runs without progress).
+    const borrowed = options.onProgress ? this.progressConnections.pop() : undefined;
+    const connection = borrowed ?? (await this.instance.connect());
+    const watched = borrowed ? options : { ...options, onProgress: undefined };
+    const stopWatching = watchQuery(connection, watched, this.progressIntervalMs);
     const finish = () => {
       if (finished !== undefined) return;
       finished = performance.now();
       stopWatching();
-      connection.closeSync();
+      if (borrowed && !this.closed) this.progressConnections.push(borrowed);
+      else connection.closeSync();
     };
     const start = async (): Promise<{ result: DuckDBResult; first: DuckDBDataChunk | null }> => {
+      await refuseUnlessQuery(connection, sql);
       const prepared = await connection.prepare(sql);
+      refuseUnlessQueryType(prepared);
       bindParameters(prepared, values);
       throwIfAborted();
       const result = await prepared.stream();
@@ -213,12 +230,6 @@ export class LocalEngine implements QueryEngine {
     let result: DuckDBResult;
     let first: DuckDBDataChunk | null;
     try {
-      for (const setting of TRINO_SESSION_SETTINGS) await connection.run(setting.sql);
-      if (options.onProgress) {
-        // DuckDB tracks progress only with its progress bar on; never let it print to the terminal.
-        await connection.run('SET enable_progress_bar = true');
-        await connection.run('SET enable_progress_bar_print = false');
-      }
       try {
         ({ result, first } = await start());
       } catch (error) {
@@ -274,7 +285,6 @@ export class LocalEngine implements QueryEngine {
     const connection = await this.instance.connect();
     try {
       await connection.run(this.directViewSql);
-      for (const view of LAKE_VIEWS) await connection.run(`CREATE OR REPLACE VIEW ${view.name} AS ${view.sql}`);
       // Views bind ticket_events when a query runs: from here on every query reads the lake files.
       await connection.run(`DETACH ${EVENT_CACHE_CATALOG}`).catch(() => undefined);
     } finally {
@@ -294,9 +304,11 @@ export class LocalEngine implements QueryEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const connection of this.progressConnections.splice(0)) connection.closeSync();
     this.instance.closeSync();
     this.eventCache.release();
     this.lakeObjects.dispose();
+    rmSync(this.temporaryDirectory, { recursive: true, force: true });
   }
 }
 

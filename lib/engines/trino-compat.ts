@@ -34,7 +34,7 @@ export interface TrinoSessionSetting {
 
 export const TRINO_SESSION_SETTINGS: readonly TrinoSessionSetting[] = [
   {
-    sql: "SET TimeZone = 'UTC'",
+    sql: "SET GLOBAL TimeZone = 'UTC'",
     trinoRule:
       'Athena sessions run in UTC: current_date, CAST(timestamp with time zone AS timestamp/date) and ' +
       'timestamps without an offset use UTC. DuckDB (with ICU) uses the machine time zone by default.',
@@ -143,9 +143,9 @@ export function trinoCompatStatements(): string[] {
 }
 
 /**
- * Applies the session settings and creates the macros. Macros live in the database catalog (every
- * connection of the instance sees them); the time zone is a per-connection setting, so call this
- * on every connection that runs queries.
+ * Applies the settings (globally: every connection of the instance inherits them, and the local
+ * engine locks them, lib/engines/sandbox) and creates the macros (in the database catalog, seen
+ * by every connection).
  */
 export async function installTrinoCompat(connection: DuckDBConnection): Promise<void> {
   for (const statement of trinoCompatStatements()) await connection.run(statement);

@@ -126,7 +126,7 @@ async function checkLocalLake(lakeDir: string, format: LakeCheckFormat, context:
   const { checkLakeObjects, listLakeObjects } = await import('../../engines/lake-files');
   const files = listLakeObjects(lakeDir);
   // Every object read now (nothing remembered): the check says how the lake is, not how it was.
-  const checked = await checkLakeObjects(lakeDir, files, { remember: false });
+  const checked = await checkLakeObjects(lakeDir, files, { remember: false, reuse: false });
   checked.dispose();
   const damaged = checked.objects.filter((o) => o.problem);
   if (format === 'text') {
