@@ -82,7 +82,7 @@ describe('FreshdeskClient', () => {
     expect(server.requests.map((r) => r.status)).toEqual([200, 200, 429, 200]);
   });
 
-  it('paces calls one window/total apart once the remaining budget reaches the reserve', async () => {
+  it('at the reserve, waits until the oldest call the window counts has left it (no 429 at all)', async () => {
     server = new FakeFreshdesk({ apiKey: KEY, rateLimit: { perWindow: 10, windowMs: 60_000 } });
     let now = 0;
     const { client, waits } = clientFor(await server.start(), {
@@ -92,9 +92,13 @@ describe('FreshdeskClient', () => {
         now += ms;
       },
     });
-    for (let i = 0; i < 10; i++) await client.get('ticket_fields');
-    // Remaining 9..0 after each call; the reserve is 1 (10 %): calls after remaining <= 1 are paced 6 s apart.
-    expect(waits).toEqual([6000]);
+    for (let i = 0; i < 10; i++) {
+      await client.get('ticket_fields');
+      now += 1000;
+    }
+    // Remaining 9..0; the reserve is 1 (10 %). The 10th call (9 used, remaining 1) waits until the
+    // first call (t = 0) has left the 60 s window, plus the 250 ms margin: from t = 9 s, 51.25 s.
+    expect(waits).toEqual([51_250]);
     expect(client.stats.rateLimited).toBe(0);
   });
 

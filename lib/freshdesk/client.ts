@@ -8,9 +8,11 @@
  * - Retries: 5xx answers, network errors and time-outs, with exponential backoff and full jitter.
  * - Rate limits: `429` waits `Retry-After` seconds and tries again. Pacing from
  *   `X-RateLimit-Remaining` / `X-RateLimit-Total` keeps 429s rare: while the remaining budget is
- *   above a reserve, calls go out at full speed; at the reserve, calls are spaced one window/total
- *   apart, the rate at which a per-minute budget refills, so a long sync runs at the limit instead
- *   of bumping into it.
+ *   above a reserve, calls go out at full speed (a short sync never waits); at the reserve, a call
+ *   waits until the oldest of the calls the window still counts has left it (our own call
+ *   `used = total - remaining` calls back, plus a small margin). That is exact for a sliding
+ *   window and safe for a fixed one (the oldest call of a fixed window is at or after its start),
+ *   so a long sync runs at the limit instead of bumping into it.
  * - 401 (wrong key) and 403 (the plan or the key's role lacks the feature) are FreshdeskAccessError:
  *   one line saying which, never retried.
  */
@@ -197,6 +199,8 @@ export class FreshdeskClient {
   private readonly now: () => number;
   private readonly windowMs: number;
   private lastCallStartedAt = -Infinity;
+  /** Start times of our recent calls (as many as a window can count), oldest first. */
+  private readonly recentCallStarts: number[] = [];
 
   constructor(config: FreshdeskClientConfig) {
     if (!config.apiKey || /[\r\n:]/.test(config.apiKey)) {
@@ -232,6 +236,8 @@ export class FreshdeskClient {
       await this.pace();
       this.throwIfAborted();
       this.lastCallStartedAt = this.now();
+      this.recentCallStarts.push(this.lastCallStartedAt);
+      if (this.recentCallStarts.length > Math.max(100, (this.stats.rateLimitTotal ?? 0) + 1)) this.recentCallStarts.shift();
       this.stats.calls++;
       let response: Response;
       let body: unknown;
@@ -309,16 +315,21 @@ export class FreshdeskClient {
   }
 
   /**
-   * Below the reserve, space call starts one window/total apart: the pace at which a per-minute
-   * budget refills. Above it, no wait: a short sync never waits at all.
+   * At or below the reserve, wait until the oldest call the window still counts has left it (see
+   * the module comment); when the budget was used by others too (more calls counted than ours),
+   * space calls one window/total apart. Above the reserve, no wait.
    */
   private async pace(): Promise<void> {
     const { rateLimitRemaining: remaining, rateLimitTotal: total } = this.stats;
     if (remaining === undefined || total === undefined) return;
     const reserve = Math.max(1, Math.ceil(total * (this.config.paceBelowShare ?? 0.1)));
     if (remaining > reserve) return;
-    const interval = this.windowMs / total;
-    const wait = this.lastCallStartedAt + interval - this.now();
+    const used = total - remaining;
+    const calls = this.recentCallStarts;
+    // The server counts a call when it arrives, a little after we sent it: the margin covers that.
+    const margin = Math.min(250, this.windowMs / 200);
+    const freeAt = used > 0 && used <= calls.length ? calls[calls.length - used] + this.windowMs + margin : this.lastCallStartedAt + this.windowMs / total;
+    const wait = freeAt - this.now();
     if (wait > 0) await this.waitForRateLimit(wait);
   }
 

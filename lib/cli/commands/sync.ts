@@ -25,6 +25,12 @@ import { progressLine } from '../progress';
 /** Environment variable holding the Freshdesk API key. */
 export const API_KEY_ENV = 'FRESHDESK_API_KEY';
 
+/**
+ * The window Freshdesk's X-RateLimit-Total counts over is a minute; a test server or benchmark
+ * that scales time down says how long its "minute" is here.
+ */
+export const RATE_WINDOW_ENV = 'FRESHLAKE_SYNC_RATE_WINDOW_MS';
+
 /** Default period of --check: the last 30 days. */
 const CHECK_DEFAULT_DAYS = 30;
 
@@ -128,7 +134,9 @@ async function freshdeskClientConfig(options: SyncCommandOptions, context: CliCo
     apiKey = context.env[API_KEY_ENV]?.trim();
     if (!apiKey) throw new UsageError(`No Freshdesk API key: set ${API_KEY_ENV} or pass --api-key-file <path> (Freshdesk: Profile settings > Your API key).`);
   }
-  return { baseUrl, apiKey, signal };
+  const windowMs = context.env[RATE_WINDOW_ENV];
+  if (windowMs !== undefined && !/^\d+$/.test(windowMs)) throw new UsageError(`${RATE_WINDOW_ENV} must be a number of milliseconds.`);
+  return { baseUrl, apiKey, signal, rateLimitWindowMs: windowMs === undefined ? undefined : Number(windowMs) };
 }
 
 function rejectMisplaced(options: SyncCommandOptions): void {
