@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../lib/engines/local-engine';
 import type { RowValue } from '../lib/engines/engine';
-import { TRINO_SHIMS, trinoCompatStatements } from '../lib/engines/trino-compat';
+import { TRINO_SESSION_SETTINGS, TRINO_SHIMS, trinoCompatStatements } from '../lib/engines/trino-compat';
 import { utcDay } from '../lib/lake-layout';
 
 interface ConformanceCase {
@@ -117,6 +117,20 @@ const CASES: readonly ConformanceCase[] = [
   },
 ];
 
+/** Session settings: Trino rules that no macro can give, only a DuckDB setting. */
+const SETTING_CASES: readonly (Omit<ConformanceCase, 'shim'> & { readonly setting: string })[] = [
+  // Integer division: Trino divides two integers to an integer, truncated toward zero (DuckDB: a double).
+  { setting: 'integer_division', sql: 'SELECT 7 / 2', trino: 3, why: 'integer / integer is an integer: 3, not 3.5' },
+  { setting: 'integer_division', sql: 'SELECT -7 / 2', trino: -3, why: 'truncated toward zero, not floored (-4)' },
+  { setting: 'integer_division', sql: 'SELECT CAST(7 AS bigint) / CAST(2 AS bigint)', trino: 3, why: 'bigint / bigint is a bigint' },
+  { setting: 'integer_division', sql: 'SELECT count(*) / 2 FROM (VALUES (1), (2), (3)) AS t(x)', trino: 1, why: 'count(*) is a bigint: 3 / 2 = 1' },
+  { setting: 'integer_division', sql: 'SELECT CAST(7 AS double) / 2', trino: 3.5, why: 'a double operand divides as a double (what saved queries do for hours)' },
+  { setting: 'integer_division', sql: 'SELECT 7 / 2.0', trino: 3.5, why: 'a decimal operand divides as a decimal' },
+  { setting: 'integer_division', sql: 'SELECT typeof(7 / 2) = typeof(7)', trino: true, why: 'the quotient keeps the integer type' },
+  // Time zone: the session runs in UTC.
+  { setting: 'TimeZone', sql: "SELECT CAST(CAST(from_iso8601_timestamp('2026-11-27T23:30:00-02:00') AS timestamp) AS date)", trino: '2026-11-28', why: '23:30 at -02:00 is 01:30 UTC the next day' },
+];
+
 let lakeDir: string;
 let engine: LocalEngine;
 
@@ -144,6 +158,16 @@ describe('Trino compatibility layer', () => {
   it.each(CASES.map((c) => [c.shim, c.why, c]))('%s: %s', async (_shim, _why, c) => {
     const conformance = c as ConformanceCase;
     expect(await singleValue(conformance.sql)).toEqual(conformance.trino);
+  });
+
+  it.each(SETTING_CASES.map((c) => [c.setting, c.why, c]))('session %s: %s', async (_setting, _why, c) => {
+    const conformance = c as (typeof SETTING_CASES)[number];
+    expect(await singleValue(conformance.sql)).toEqual(conformance.trino);
+  });
+
+  it('has conformance cases for every session setting', () => {
+    const covered = new Set(SETTING_CASES.map((c) => c.setting));
+    expect(TRINO_SESSION_SETTINGS.map((s) => s.name).filter((name) => !covered.has(name))).toEqual([]);
   });
 
   it('has conformance cases for every shim', () => {

@@ -8,8 +8,11 @@
  * reachable as `system.main.<name>`. Macros are expanded when a query is bound, so they cost
  * nothing at run time.
  *
+ * Session settings give the rules no macro can: the UTC session time zone, and `/` on two integers
+ * (Trino truncates toward zero, 7/2 = 3 and -7/2 = -3; DuckDB's default is a double, 3.5).
+ *
  * Not shimmable (avoid in shared SQL; product.md lists the traps):
- * - `/` on two integers: Trino truncates (7/2 = 3), DuckDB returns a double (3.5). Cast to double.
+ * - Integer division by zero: Trino fails the query, DuckDB returns NULL. Use nullif(divisor, 0).
  * - greatest/least: Trino returns NULL if any argument is NULL, DuckDB ignores NULL arguments.
  * - A decimal literal such as 3600.0 is DECIMAL on both, with different division rules: cast to double.
  * - Comparing a timestamp with a string: DuckDB casts implicitly, Trino fails. Always CAST(... AS timestamp).
@@ -28,16 +31,26 @@ export interface TrinoShim {
 
 /** Session settings that make DuckDB evaluate like an Athena session. */
 export interface TrinoSessionSetting {
+  /** The DuckDB setting. */
+  readonly name: string;
   readonly sql: string;
   readonly trinoRule: string;
 }
 
 export const TRINO_SESSION_SETTINGS: readonly TrinoSessionSetting[] = [
   {
+    name: 'TimeZone',
     sql: "SET GLOBAL TimeZone = 'UTC'",
     trinoRule:
       'Athena sessions run in UTC: current_date, CAST(timestamp with time zone AS timestamp/date) and ' +
       'timestamps without an offset use UTC. DuckDB (with ICU) uses the machine time zone by default.',
+  },
+  {
+    name: 'integer_division',
+    sql: 'SET GLOBAL integer_division = true',
+    trinoRule:
+      'Dividing two integers gives an integer of their type, truncated toward zero (7 / 2 = 3, -7 / 2 = -3); a ' +
+      'double or decimal operand divides as such. DuckDB returns a double (3.5) unless integer_division is on.',
   },
 ];
 
