@@ -96,7 +96,8 @@ describe('ticketEventsTableDrift', () => {
 });
 
 describe('viewDrift', () => {
-  const [history, latest] = LAKE_VIEWS;
+  const history = LAKE_VIEWS.find((v) => v.name === 'ticket_history')!;
+  const latest = LAKE_VIEWS.find((v) => v.name === 'tickets_latest')!;
 
   it('finds nothing in views deployed from lib/views.ts', () => {
     for (const view of LAKE_VIEWS) expect(viewDrift(view, deployedView(view))).toEqual([]);
