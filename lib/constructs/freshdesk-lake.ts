@@ -14,6 +14,7 @@ import { LakeWorkGroup, LakeWorkGroupProps } from './athena-workgroup';
 import { FirehoseTargetWithDeadLetterQueue } from './firehose-target-with-dlq';
 import { LakeBucket, LakeBucketProps } from './lake-bucket';
 import { LakeDeliveryStream, LakeDeliveryStreamProps } from './lake-delivery-stream';
+import { LatestStateSnapshot, LatestStateSnapshotOptions } from './latest-state-snapshot';
 import { allowCloudWatchLogsToUseKey, allowEventBridgeToSendToQueuesWithKey } from './lake-encryption-key';
 import { acknowledgeGuardRule } from './nag-findings';
 import { PipelineAlarms } from './pipeline-alarms';
@@ -127,6 +128,15 @@ export interface FreshdeskLakeProps {
    */
   readonly scheduledSync?: ScheduledSyncOptions;
   /**
+   * Opt-in: the latest-state snapshot on Athena (lib/constructs/latest-state-snapshot.ts): an
+   * Iceberg table with one row per ticket, brought up to date hourly by one MERGE over the lake
+   * objects that arrived since the last run, and `ticket_latest_state` re-created as snapshot +
+   * the last days' events. Latest-state questions then scan the snapshot's columns and a few days
+   * of events instead of the whole lake. Pass `{}` for the defaults.
+   * @default - no snapshot: latest-state questions recompute from every event (same answers, the whole lake scanned)
+   */
+  readonly latestStateSnapshot?: LatestStateSnapshotOptions;
+  /**
    * Customer managed KMS key (opt-in) for what holds ticket data or its traces: the data and query
    * results buckets (SSE-KMS with an S3 Bucket Key; Athena results SSE_KMS), the dead-letter queue
    * and the log groups (Firehose errors, transform). For a key defined in this app (e.g. a
@@ -170,6 +180,8 @@ export class FreshdeskLake extends Construct {
   readonly alarms: PipelineAlarms;
   /** The scheduled sync, when `scheduledSync` is given. */
   readonly scheduledSync?: ScheduledSync;
+  /** The latest-state snapshot, when `latestStateSnapshot` is given. */
+  readonly latestStateSnapshot?: LatestStateSnapshot;
   /** The customer managed key given as `encryptionKey`, for constructs added to the lake later. */
   readonly encryptionKey?: kms.IKey;
 
@@ -296,6 +308,22 @@ export class FreshdeskLake extends Construct {
         snapshotSource: props.partnerEventSourceName,
         alarmTopic: props.alarmTopic,
       });
+    }
+
+    // --- Latest-state snapshot (opt-in)
+    if (props.latestStateSnapshot) {
+      this.latestStateSnapshot = new LatestStateSnapshot(this, 'LatestStateSnapshot', {
+        ...props.latestStateSnapshot,
+        dataBucket: this.dataBucket.bucket,
+        databaseName: this.database.databaseName,
+        workGroupName: this.workGroup.workGroupName,
+        resultsBucket: this.workGroup.resultsBucket,
+        encryptionKey: this.encryptionKey,
+        serverAccessLogsBucket: this.accessLogsBucket.bucket,
+        alarmTopic: props.alarmTopic,
+      });
+      // Its runs replace the stack's ticket_latest_state view: the views exist first.
+      for (const view of this.views.views.values()) this.latestStateSnapshot.node.addDependency(view);
     }
 
     // --- Alarms
