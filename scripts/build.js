@@ -8,7 +8,9 @@
  * 2. esbuild: the CLI (dist/bin/freshlake.js and everything of lib/ it reaches) bundled into that
  *    one file, packages left external: one file to read and compile at start-up instead of ~80.
  *    Modules the commands import lazily (`await import()`, compiled to require()) stay lazy: the
- *    bundle evaluates them on first use only.
+ *    bundle evaluates them on first use only. @duckdb/node-api (pure JavaScript, 180 files over
+ *    the native @duckdb/node-bindings) is bundled on its own into dist/bin/duckdb-node-api.js,
+ *    which the CLI loads when a command opens the local engine: ~700 module loads become one.
  * 3. esbuild: each Lambda handler lambda/<name>/index.ts bundled alone into
  *    lambda-bundles/<name>/index.js, with the options NodejsFunction uses in the constructs
  *    (lib/constructs/lambda-code.ts), so an installed package deploys them with Code.fromAsset and
@@ -28,12 +30,12 @@ const ROOT = join(__dirname, '..');
 const DIST = join(ROOT, 'dist');
 const LAMBDA_DIR = join(ROOT, 'lambda');
 
-function main() {
+async function main() {
   const startedAtMs = Date.now();
   const out = mkdtempSync(join(ROOT, '.dist-build-'));
   try {
     compile(out);
-    bundleCli(out);
+    await bundleCli(out);
     const bundles = bundleLambdas(join(out, 'lambda-bundles'), out);
     writeFileSync(join(out, 'build-info.json'), `${JSON.stringify({ startedAtMs, lambdaBundles: bundles }, null, 2)}\n`);
     replaceDist(out);
@@ -53,9 +55,12 @@ function compile(out) {
   if (run.status !== 0) throw new Error('tsc reported errors (above); fix them and run "npm run build" again');
 }
 
-function bundleCli(out) {
+const DUCKDB_API_BUNDLE = 'duckdb-node-api.js';
+
+async function bundleCli(out) {
+  const esbuild = require('esbuild');
   const entry = join(out, 'bin', 'freshlake.js');
-  require('esbuild').buildSync({
+  esbuild.buildSync({
     entryPoints: [entry],
     outfile: entry,
     allowOverwrite: true,
@@ -64,7 +69,32 @@ function bundleCli(out) {
     format: 'cjs',
     target: 'node20',
     packages: 'external',
+    // Resolved by esbuild's resolver before `packages: 'external'` applies: the one-file copy.
+    alias: { '@duckdb/node-api': `./${DUCKDB_API_BUNDLE}` },
+    external: [`./${DUCKDB_API_BUNDLE}`],
     logLevel: 'warning',
+  });
+  // The native bindings stay where npm installed them for @duckdb/node-api (hoisted or nested).
+  const nativeBindings =
+    "module.exports = require(require.resolve('@duckdb/node-bindings', { paths: [require('node:path').dirname(require.resolve('@duckdb/node-api/package.json'))] }));";
+  await esbuild.build({
+    entryPoints: [require.resolve('@duckdb/node-api', { paths: [ROOT] })],
+    outfile: join(out, 'bin', DUCKDB_API_BUNDLE),
+    external: ['@duckdb/node-api/package.json'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'duckdb-native-bindings',
+        setup(build) {
+          build.onResolve({ filter: /^@duckdb\/node-bindings$/ }, () => ({ path: 'native-bindings', namespace: 'duckdb-native' }));
+          build.onLoad({ filter: /.*/, namespace: 'duckdb-native' }, () => ({ contents: nativeBindings, loader: 'js' }));
+        },
+      },
+    ],
   });
 }
 
@@ -100,4 +130,7 @@ function replaceDist(out) {
   rmSync(old, { recursive: true, force: true });
 }
 
-main();
+main().catch((error) => {
+  console.error(`build failed: ${error.message}`);
+  process.exitCode = 1;
+});
