@@ -16,6 +16,7 @@ import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
 import { processCliContext } from '../lib/cli/process-context';
 import { LAKE_VIEWS } from '../lib/views';
+import { DIMENSION_NAMES, DIMENSION_TABLES, dimensionTableDdl } from '../lib/dimensions/tables';
 import { TICKET_EVENTS_TABLE } from '../lib/schema';
 import { runCliInProcess, runCliProcess, savedQueryDir, tempDir, TEST_QUERIES } from './cli-harness';
 import { deployedTicketEventsTable, deployedViews, FIXTURE_BUCKET, FIXTURE_DATABASE } from './glue-drift-fixture';
@@ -465,6 +466,16 @@ describe('freshlake ddl', () => {
     for (const view of LAKE_VIEWS) expect(stdout).toContain(`CREATE OR REPLACE VIEW "freshlake"."${view.name}" AS\n${view.sql};`);
     // The views come after the table they read.
     expect(stdout.indexOf('CREATE EXTERNAL TABLE')).toBeLessThan(stdout.indexOf('CREATE OR REPLACE VIEW'));
+  });
+
+  it('prints the dimension tables beside events/ in the bucket, before the views that join them', async () => {
+    const { code, stdout } = await run(['ddl', '--location', 's3://my-lake/events', '--database', 'freshlake']);
+    expect(code).toBe(0);
+    for (const name of DIMENSION_NAMES) {
+      expect(stdout).toContain(dimensionTableDdl(DIMENSION_TABLES[name], 's3://my-lake/', { database: 'freshlake' }));
+      expect(stdout).toContain(`LOCATION 's3://my-lake/dimensions/${name}/'`);
+      expect(stdout.indexOf(`\`freshlake\`.\`${name}\``)).toBeLessThan(stdout.indexOf('CREATE OR REPLACE VIEW'));
+    }
   });
 
   it('prints a placeholder location and says so on stderr when --location is missing', async () => {

@@ -21,7 +21,7 @@ export interface DdlOptions {
 export function registerDdlCommand(program: Command): void {
   program
     .command('ddl')
-    .description('Print the Athena DDL for the ticket_events table (partition projection on dt) and the ticket_history/tickets_latest views.')
+    .description('Print the Athena DDL for the ticket_events table (partition projection on dt), the dimension tables (agents, groups, ticket_statuses, ...) and the views.')
     .option('--location <s3-url>', `S3 location of the events prefix (default ${PLACEHOLDER_EVENTS_LOCATION})`)
     .option('--database <name>', 'Glue database to create the table and views in')
     .addHelpText(
@@ -50,10 +50,17 @@ export async function athenaDdl(options: DdlOptions = {}): Promise<string> {
     throw new UsageError(`Bad --database "${options.database}": use letters, digits and _ only.`);
   }
   // The schema and view definitions load with the command, not at CLI start-up (lib/cli/program.ts).
-  const [{ ticketEventsDdl }, { LAKE_VIEWS }] = await Promise.all([import('../../schema'), import('../../views')]);
+  const [{ ticketEventsDdl }, { LAKE_VIEWS }, { DIMENSION_NAMES, DIMENSION_TABLES, dimensionTableDdl }] = await Promise.all([
+    import('../../schema'),
+    import('../../views'),
+    import('../../dimensions/tables'),
+  ]);
+  // The dimension tables sit beside events/ in the bucket (dimensions/<name>/), and the views join them.
+  const bucketLocation = location.endsWith(`/${EVENTS_PREFIX}`) ? location.slice(0, -EVENTS_PREFIX.length) : location;
   const qualify = (name: string) => (options.database ? `"${options.database}"."${name}"` : `"${name}"`);
   const statements = [
     ticketEventsDdl(location, { database: options.database }),
+    ...DIMENSION_NAMES.map((name) => `-- ${DIMENSION_TABLES[name].description}\n${dimensionTableDdl(DIMENSION_TABLES[name], bucketLocation, { database: options.database })}`),
     ...LAKE_VIEWS.map((view) => `-- ${view.description}\nCREATE OR REPLACE VIEW ${qualify(view.name)} AS\n${view.sql};`),
   ];
   return `${statements.join('\n\n')}\n`;
