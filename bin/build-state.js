@@ -4,14 +4,14 @@
  * start-up benchmark and the tests; plain JavaScript because it runs before anything is compiled.
  *
  * dist/build-info.json records when the build started (scripts/build.js). The build is stale when
- * any .ts file under bin/, lib/ or lambda/, a tsconfig or package.json changed since then. An
- * installed package has no TypeScript sources, so only a source checkout is ever checked.
+ * any .ts file under bin/, lib/ or lambda/, a tsconfig, package.json or the build script changed
+ * since then. An installed package has no TypeScript sources, so only a checkout is checked.
  */
 const { existsSync, readFileSync, readdirSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');
 
 const SOURCE_DIRS = ['bin', 'lib', 'lambda'];
-const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.js'];
 
 /** True in a checkout of the repository (the TypeScript sources are there), false in an installed package. */
 function isSourceCheckout(root) {

@@ -43,5 +43,10 @@ function runSources(reason) {
 }
 
 const reason = isSourceCheckout(ROOT) ? staleBuildReason(ROOT) : undefined;
-if (reason === undefined) require(join(ROOT, 'dist', 'bin', 'freshlake.js'));
-else runSources(reason);
+if (reason === undefined) {
+  // Node 22.1+: V8 keeps the compiled code of the bundle between runs (in the OS temp directory).
+  require('node:module').enableCompileCache?.();
+  require(join(ROOT, 'dist', 'bin', 'freshlake.js'));
+} else {
+  runSources(reason);
+}
