@@ -497,7 +497,7 @@ export function seedAccount(server: FakeFreshdesk, options: SeedAccountOptions):
   // Bulk edits: blocks of tickets moved to one updated_at.
   let tied = 0;
   while (tied < n * tieShare) {
-    const size = random.int(tieMin, tieMax);
+    const size = Math.min(n, random.int(tieMin, tieMax));
     const start = firstId + random.int(0, Math.max(0, n - size));
     const at = Math.min(to, seconds(server.tickets.get(start + size - 1)!.created_at) + random.int(60, 10 * DAY_SECONDS));
     const ids: number[] = [];

@@ -126,3 +126,22 @@ describe('runSync into the local lake', () => {
     expect(resumed.crawl.pages).toBeLessThan(whole.crawl.pages - 5);
   }, 120_000);
 });
+
+describe('runSync checkpoints', () => {
+  it('never writes a checkpoint after the sink failed to make records durable', async () => {
+    const { MemorySyncSink } = await import('./freshdesk-server');
+    server = new FakeFreshdesk();
+    seedAccount(server, { tickets: 600 });
+    const baseUrl = await server.start();
+    let flushes = 0;
+    const sink = new MemorySyncSink();
+    const flush = sink.flush.bind(sink);
+    sink.flush = async () => {
+      if (++flushes === 3) throw new Error('disk full');
+      await flush();
+    };
+    await expect(runSync({ client: { baseUrl, apiKey: 'test-key' }, sink, dimensions: false, checkpointEveryTickets: 100, checkpointEveryMs: 0 })).rejects.toThrow('disk full');
+    // Two checkpoints made it (after flushes 1 and 2); none after the failed third flush.
+    expect(sink.checkpointsWritten).toBe(2);
+  });
+});

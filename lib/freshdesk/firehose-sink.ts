@@ -44,6 +44,8 @@ export class FirehoseSink implements SyncSink {
   readonly counts = { sent: 0, failed: 0, calls: 0 };
   private destination: FirehoseDestination | undefined;
   private records = 0;
+  /** Once records were lost, every later flush fails too (nothing after them may be checkpointed). */
+  private failure: Error | undefined;
 
   constructor(private readonly props: FirehoseSinkProps) {}
 
@@ -63,6 +65,7 @@ export class FirehoseSink implements SyncSink {
   }
 
   async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
     const destination = this.destination;
     if (!destination) return;
     this.destination = undefined;
@@ -71,9 +74,9 @@ export class FirehoseSink implements SyncSink {
     this.counts.failed += destination.counts.failed;
     this.counts.calls += destination.counts.calls;
     if (destination.counts.failed > 0) {
-      throw new RemoteError(
+      throw (this.failure = new RemoteError(
         `${destination.counts.failed} ticket snapshots could not be delivered to ${this.props.deliveryStreamName} (they are in ${destination.failedOutput}); the checkpoint stays before them: run the same sync again.`,
-      );
+      ));
     }
   }
 

@@ -232,8 +232,15 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   const everyTickets = options.checkpointEveryTickets ?? 5000;
   const everyMs = options.checkpointEveryMs ?? 30_000;
 
+  let sinkFailed = false;
   const writeCheckpoint = async (completed: boolean) => {
-    await sink.flush();
+    try {
+      await sink.flush();
+    } catch (error) {
+      // Records before this point may not be durable: the checkpoint must not move past them.
+      sinkFailed = true;
+      throw error;
+    }
     const checkpoint: SyncCheckpoint = {
       version: CHECKPOINT_VERSION,
       account,
@@ -278,7 +285,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
     });
   } catch (error) {
     // Interrupted or failed: keep what was read up to the last safe point, so the next run resumes there.
-    if (sinceCheckpoint > 0) await writeCheckpoint(false).catch(() => undefined);
+    if (sinceCheckpoint > 0 && !sinkFailed) await writeCheckpoint(false).catch(() => undefined);
     throw error;
   }
 
