@@ -1,4 +1,5 @@
 import { App, CfnOutput, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { freshdeskAccountOfSource, PARTNER_EVENT_SOURCE_EXAMPLE } from './event-pattern';
 import { STACK_OUTPUTS, stackNameForFreshdeskAccount } from './stack-outputs';
@@ -13,6 +14,22 @@ export interface FreshlakeStackProps extends StackProps, FreshdeskLakeProps {
    * @default false
    */
   readonly customerManagedKey?: boolean;
+  /**
+   * Opt-in scheduled sync from plain values, as `cdk deploy -c freshdeskDomain=<name>
+   * -c freshdeskApiKeySecret=<secret ARN or name>` sets them: the stack imports the existing secret
+   * and passes `scheduledSync`. Ignored when `scheduledSync` is given.
+   * @default - no scheduled sync
+   */
+  readonly freshdeskSync?: { readonly domain: string; readonly apiKeySecret: string };
+}
+
+/** An existing secret by complete ARN, partial ARN (without the 6-character suffix) or name. */
+function importSecret(scope: Construct, id: string, arnOrName: string): secretsmanager.ISecret {
+  if (!arnOrName.startsWith('arn:')) return secretsmanager.Secret.fromSecretNameV2(scope, id, arnOrName);
+  // Secrets Manager appends "-" and 6 characters to the name in a complete ARN.
+  return /:secret:.+-[A-Za-z0-9]{6}$/.test(arnOrName)
+    ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, arnOrName)
+    : secretsmanager.Secret.fromSecretPartialArn(scope, id, arnOrName);
 }
 
 /**
@@ -32,8 +49,14 @@ export class FreshlakeStack extends Stack {
     const freshdeskAccount = freshdeskAccountOfSource(props.partnerEventSourceName);
     Tags.of(this).add('freshlake:freshdesk-account', freshdeskAccount);
     if (props.customerManagedKey && !props.encryptionKey) this.encryptionKey = new LakeEncryptionKey(this, 'LakeKey');
+    const scheduledSync =
+      props.scheduledSync ??
+      (props.freshdeskSync
+        ? { freshdeskDomain: props.freshdeskSync.domain, apiKeySecret: importSecret(this, 'FreshdeskApiKey', props.freshdeskSync.apiKeySecret) }
+        : undefined);
     this.lake = new FreshdeskLake(this, 'Lake', {
       ...props,
+      scheduledSync,
       encryptionKey: props.encryptionKey ?? this.encryptionKey?.key,
       workGroup: { workGroupName: this.stackName, ...props.workGroup },
     });
@@ -53,6 +76,28 @@ export class FreshlakeStack extends Stack {
 
 /** How `cdk synth -c ...` names the partner sources to deploy. */
 export const PARTNER_SOURCE_CONTEXT_KEYS = { one: 'partnerEventSource', many: 'partnerEventSources' } as const;
+
+/** `-c freshdeskDomain=<name> -c freshdeskApiKeySecret=<arn-or-name>`: the opt-in scheduled sync. */
+export const SCHEDULED_SYNC_CONTEXT_KEYS = { domain: 'freshdeskDomain', apiKeySecret: 'freshdeskApiKeySecret' } as const;
+
+/**
+ * The scheduled sync named in the context, or undefined when neither key is set.
+ * @throws Error (one line) when only one is set, or with several partner sources (each account has its own domain and key)
+ */
+export function freshdeskSyncFromContext(app: Construct, sources: number): FreshlakeStackProps['freshdeskSync'] {
+  const domain = app.node.tryGetContext(SCHEDULED_SYNC_CONTEXT_KEYS.domain);
+  const apiKeySecret = app.node.tryGetContext(SCHEDULED_SYNC_CONTEXT_KEYS.apiKeySecret);
+  if (domain === undefined && apiKeySecret === undefined) return undefined;
+  if (typeof domain !== 'string' || domain.trim() === '' || typeof apiKeySecret !== 'string' || apiKeySecret.trim() === '') {
+    throw new Error(
+      `The scheduled sync needs both -c ${SCHEDULED_SYNC_CONTEXT_KEYS.domain}=<name of https://<name>.freshdesk.com> and -c ${SCHEDULED_SYNC_CONTEXT_KEYS.apiKeySecret}=<ARN or name of the Secrets Manager secret holding the API key>.`,
+    );
+  }
+  if (sources > 1) {
+    throw new Error(`-c ${SCHEDULED_SYNC_CONTEXT_KEYS.domain} and -c ${SCHEDULED_SYNC_CONTEXT_KEYS.apiKeySecret} belong to one Freshdesk account: deploy with one partner event source (-c ${PARTNER_SOURCE_CONTEXT_KEYS.one}=...) at a time.`);
+  }
+  return { domain: domain.trim(), apiKeySecret: apiKeySecret.trim() };
+}
 
 /** `-c customerManagedKey=true`: each stack creates a customer managed KMS key for its lake. */
 export const CUSTOMER_MANAGED_KEY_CONTEXT_KEY = 'customerManagedKey';
@@ -102,8 +147,9 @@ export function partnerEventSourcesFromContext(app: Construct): string[] {
 export function addFreshlakeStacks(app: App, props: Partial<FreshlakeStackProps> = {}): FreshlakeStack[] {
   const sources = partnerEventSourcesFromContext(app);
   const customerManagedKey = props.customerManagedKey ?? customerManagedKeyFromContext(app);
+  const freshdeskSync = props.freshdeskSync ?? freshdeskSyncFromContext(app, sources.length);
   return sources.map((partnerEventSourceName) => {
     const stackName = stackNameForFreshdeskAccount(freshdeskAccountOfSource(partnerEventSourceName));
-    return new FreshlakeStack(app, stackName, { ...props, customerManagedKey, stackName, partnerEventSourceName });
+    return new FreshlakeStack(app, stackName, { ...props, customerManagedKey, freshdeskSync, stackName, partnerEventSourceName });
   });
 }

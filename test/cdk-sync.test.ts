@@ -16,6 +16,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_ENV } from '../lambda/sync/config';
 import { FreshdeskLake } from '../lib/constructs/freshdesk-lake';
+import { addFreshlakeStacks } from '../lib/freshlake-stack';
 import { freshdeskBaseUrlOfDomain } from '../lib/constructs/scheduled-sync';
 import { PARTNER_SOURCE, actionsOf, bareStack, cdkJsonContext, evaluateIntrinsics, type PolicyStatementJson } from './cdk-synth';
 
@@ -168,5 +169,34 @@ describe('scheduled sync props', () => {
     const apiKeySecret = secretsmanager.Secret.fromSecretCompleteArn(s, 'ApiKey', SECRET_ARN);
     new FreshdeskLake(s, 'Lake', { partnerEventSourceName: PARTNER_SOURCE, scheduledSync: { freshdeskDomain: 'acme', apiKeySecret, schedule: scheduler.ScheduleExpression.cron({ minute: '15' }) } });
     Template.fromStack(s).hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(15 * * * ? *)' });
+  });
+});
+
+describe('the scheduled sync from the CDK context', () => {
+  const appWith = (context: Record<string, unknown>) => new App({ context: { ...cdkJsonContext(), ...context } });
+
+  it.each([
+    ['a complete secret ARN', SECRET_ARN, SECRET_ARN],
+    ['a secret name', 'freshdesk/api-key', 'freshdesk/api-key'],
+  ])('is set up by -c freshdeskDomain and -c freshdeskApiKeySecret with %s', (_case, secret, expected) => {
+    const [s] = addFreshlakeStacks(appWith({ partnerEventSource: PARTNER_SOURCE, freshdeskDomain: 'acme', freshdeskApiKeySecret: secret }));
+    expect(s.lake.scheduledSync).toBeDefined();
+    const fn = Template.fromStack(s).findResources('AWS::Lambda::Function', { Properties: { ReservedConcurrentExecutions: 1 } });
+    const env = Object.values(fn)[0].Properties.Environment.Variables;
+    expect(env[SYNC_ENV.freshdeskUrl]).toBe('https://acme.freshdesk.com');
+    expect(JSON.stringify(env[SYNC_ENV.apiKeySecretArn])).toContain(expected);
+  });
+
+  it('is off without the keys', () => {
+    const [s] = addFreshlakeStacks(appWith({ partnerEventSource: PARTNER_SOURCE }));
+    expect(s.lake.scheduledSync).toBeUndefined();
+  });
+
+  it.each([
+    [{ freshdeskDomain: 'acme' }, /needs both -c freshdeskDomain=.* and -c freshdeskApiKeySecret=/],
+    [{ freshdeskApiKeySecret: SECRET_ARN }, /needs both/],
+    [{ freshdeskDomain: 'acme', freshdeskApiKeySecret: SECRET_ARN, partnerEventSources: `${PARTNER_SOURCE},aws.partner/freshworks.com/99/freshdesk` }, /belong to one Freshdesk account/],
+  ])('refuses %o with one line saying what to pass', (context, message) => {
+    expect(() => addFreshlakeStacks(appWith({ partnerEventSource: PARTNER_SOURCE, ...context }))).toThrow(message);
   });
 });
