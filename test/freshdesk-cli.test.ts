@@ -3,7 +3,7 @@
  * during the sync, spam, deleted tickets and a rate limit comes into the lake, and the saved
  * questions (backlog, agent-workload, urgent-unassigned) then match the server's truth, with names.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -138,6 +138,31 @@ describe('freshlake sync (CLI)', () => {
     expect(tty.code).toBe(0);
     expect(tty.stderr).toMatch(/sync: .*tickets, \d+ calls, rate-limit wait/);
   });
+
+  it('stops on Ctrl-C with exit 130, keeping a checkpoint, and the same command resumes and completes', async () => {
+    server = new FakeFreshdesk({ apiKey: KEY });
+    seedAccount(server, { tickets: 3000 });
+    const url = await server.start();
+    const lake = join(tempDir(), 'lake');
+    let pressCtrlC: (() => void) | undefined;
+    let listCalls = 0;
+    server.onRequest = (request) => {
+      if (request.path === '/api/v2/tickets' && ++listCalls === 20) pressCtrlC?.();
+    };
+    const interrupted = await runCliInProcess(['sync', '--url', url, '--lake', lake], { env, onInterruptHandler: (press) => (pressCtrlC = press) });
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/^freshlake: Interrupted: what was synced up to the last checkpoint is in the lake; run the same command again to resume\.\n$/);
+    const checkpoint = JSON.parse(readFileSync(join(lake, 'sync', 'freshdesk-checkpoint.json'), 'utf8'));
+    expect(checkpoint.completedAt).toBeUndefined();
+    expect(checkpoint.lists.default).toBeDefined();
+    server.onRequest = undefined;
+    const resumed = await runCliInProcess(['sync', '--url', url, '--lake', lake, '--format', 'json'], { env });
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout).crawl.pages).toBeLessThan(25);
+    const check = await runCliInProcess(['sync', '--url', url, '--lake', lake, '--check', '--since', '2010-01-01'], { env });
+    expect(check.stdout).toMatch(/in sync/);
+    expect(check.code).toBe(0);
+  }, 60_000);
 
   it('has --help with the key, checkpoint and exit codes explained', async () => {
     const help = await runCliInProcess(['sync', '--help']);
