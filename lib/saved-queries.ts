@@ -24,6 +24,9 @@ export interface QueryParameter {
   readonly type: ParameterType;
   /** Allowed values of an enum parameter. */
   readonly allowed?: readonly string[];
+  /** Smallest and largest value of an integer parameter, when it declares them: `integer(1..10000)`. */
+  readonly min?: number;
+  readonly max?: number;
   /** Default as written in the header (`today`, `today-7`, `now`, or a literal); none = required. */
   readonly defaultValue?: string;
   readonly description: string;
@@ -56,7 +59,7 @@ export interface BoundQuery {
 export const DEFAULT_QUERIES_DIR = join(PACKAGE_ROOT, 'queries');
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
-const PARAM_LINE = /^(\w+)\s+(date|timestamp|integer|string|enum\(([^)]*)\))(?:\s*=\s*([^|]*?))?\s*(?:\|\s*(.*))?$/;
+const PARAM_LINE = /^(\w+)\s+(date|timestamp|integer(?:\((-?\d{1,15})\.\.(-?\d{1,15})\))?|string|enum\(([^)]*)\))(?:\s*=\s*([^|]*?))?\s*(?:\|\s*(.*))?$/;
 
 /** Parses one saved-query file. @throws Error naming the file and the header line at fault. */
 export function parseSavedQuery(text: string, file: string): SavedQuery {
@@ -78,14 +81,18 @@ export function parseSavedQuery(text: string, file: string): SavedQuery {
     }
     const p = PARAM_LINE.exec(value.trim());
     if (!p) {
-      throw new Error(`${file}: bad parameter line "${line}": expected "-- param: <name> <date|timestamp|integer|string|enum(a,b)> [= default] [| description]".`);
+      throw new Error(
+        `${file}: bad parameter line "${line}": expected "-- param: <name> <date|timestamp|integer|integer(min..max)|string|enum(a,b)> [= default] [| description]".`,
+      );
     }
-    const [, name, typeText, enumValues, defaultValue, description] = p;
-    const type = (typeText.startsWith('enum') ? 'enum' : typeText) as ParameterType;
+    const [, name, typeText, min, max, enumValues, defaultValue, description] = p;
+    const type = (typeText.startsWith('enum') ? 'enum' : typeText.startsWith('integer') ? 'integer' : typeText) as ParameterType;
+    if (min !== undefined && Number(min) > Number(max)) throw new Error(`${file}: parameter ${name}: bounds ${min}..${max} must be written smallest first.`);
     parameters.push({
       name,
       type,
       allowed: enumValues?.split(',').map((v) => v.trim()),
+      ...(min !== undefined ? { min: Number(min), max: Number(max) } : {}),
       defaultValue: defaultValue?.trim() || undefined,
       description: description?.trim() ?? '',
     });
@@ -98,7 +105,14 @@ export function parseSavedQuery(text: string, file: string): SavedQuery {
   const used = new Set(placeholders(sql).map((p) => p.name));
   for (const name of used) if (!parameters.some((p) => p.name === name)) throw new Error(`${file}: :${name} is used but not declared with "-- param:".`);
   for (const p of parameters) if (!used.has(p.name)) throw new Error(`${file}: parameter ${p.name} is declared but not used.`);
-  for (const p of parameters) if (p.defaultValue !== undefined) resolveParameter(p, p.defaultValue, new Date(0));
+  for (const p of parameters) {
+    if (p.defaultValue === undefined) continue;
+    try {
+      resolveParameter(p, p.defaultValue, new Date(0));
+    } catch (error) {
+      throw new UsageError(`${file}: default "${p.defaultValue}" of parameter ${p.name}: ${(error as Error).message}`);
+    }
+  }
   const outsideWhere = placeholdersOutsideWhere(sql)[0];
   if (outsideWhere) {
     throw new Error(
@@ -183,7 +197,13 @@ export function positionalSql(sql: string): { sql: string; names: string[] } {
 
 const INTEGER = /^-?\d{1,15}$/;
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?Z?$/;
-const RELATIVE_DAY = /^today([+-]\d+)?$/;
+const RELATIVE_DAY = /^today(?:([+-])(\d+))?$/;
+/**
+ * How far `today-N` / `today+N` may reach: 36,600 days, about 100 years. Beyond it the date leaves
+ * the range the engines' date arithmetic handles (DuckDB fails inside the query), and no question
+ * of a helpdesk's tickets needs it.
+ */
+export const MAX_RELATIVE_DAYS = 36_600;
 
 /**
  * Validates one parameter value (or resolves a default such as `today-7` against `now`).
@@ -196,7 +216,15 @@ export function resolveParameter(parameter: QueryParameter, raw: string, now: Da
   switch (parameter.type) {
     case 'date': {
       const relative = RELATIVE_DAY.exec(raw);
-      if (relative) return utcDay(now.getTime() + Number(relative[1] ?? 0) * 86_400_000);
+      if (relative) {
+        const days = relative[2] === undefined ? 0 : Number(relative[2]);
+        if (days > MAX_RELATIVE_DAYS) {
+          throw new UsageError(
+            `Parameter ${parameter.name}: "${raw}" is out of range: today-N and today+N go at most ${MAX_RELATIVE_DAYS} days (about 100 years) from today; give a date YYYY-MM-DD for anything else.`,
+          );
+        }
+        return utcDay(now.getTime() + (relative[1] === '-' ? -days : days) * 86_400_000);
+      }
       return isDay(raw) ? raw : fail('a date YYYY-MM-DD (or today, today-7)');
     }
     case 'timestamp': {
@@ -207,8 +235,14 @@ export function resolveParameter(parameter: QueryParameter, raw: string, now: Da
       }
       return `${m[1]} ${m[2]}:${m[3]}:${m[4] ?? '00'}${m[5] ?? ''}`;
     }
-    case 'integer':
-      return INTEGER.test(raw) ? Number(raw) : fail('an integer');
+    case 'integer': {
+      if (!INTEGER.test(raw)) return fail('an integer');
+      const value = Number(raw);
+      if ((parameter.min !== undefined && value < parameter.min) || (parameter.max !== undefined && value > parameter.max)) {
+        throw new UsageError(`Parameter ${parameter.name}: "${raw}" is out of range: give an integer from ${parameter.min} to ${parameter.max}.`);
+      }
+      return value;
+    }
     case 'enum':
       return parameter.allowed!.includes(raw) ? raw : fail(`one of ${parameter.allowed!.join(', ')}`);
     case 'string':

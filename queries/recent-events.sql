@@ -1,6 +1,6 @@
 -- name: recent-events
 -- description: The latest N ticket events (each event id once; API snapshots of a sync are events of type freshlake.ticketSnapshot), newest first, with status, priority and channel names and the responder's name (synced names, else codes and ids). Looks back from a day (default a week ago) so older partitions are not read.
--- param: n integer = 10 | How many events to show
+-- param: n integer(1..10000) = 10 | How many events to show
 -- param: since date = today-7 | Earliest UTC day to read; set it earlier to look further back
 SELECT
   h.event_time,

@@ -1,6 +1,6 @@
 -- name: sla-due-soon
 -- description: Tickets not Resolved or Closed (latest state) whose resolution due time (due_by) falls in the next N hours after a moment (default now, UTC), soonest first; tickets already overdue are not listed. Custom statuses count as not resolved. Group and agent names come from the synced dimensions (else the ids). Spam and deleted tickets are left out. Reads every partition.
--- param: hours integer = 4 | Look-ahead window in hours
+-- param: hours integer(1..8760) = 4 | Look-ahead window in hours (up to a year)
 -- param: as_of timestamp = now | UTC moment the window starts, YYYY-MM-DD HH:MM
 -- Athena accepts execution parameters only in WHERE clauses, so the moment reaches hours_left
 -- through WHERE filters: for each decimal place of a count, the digit table keeps the one digit

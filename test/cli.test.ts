@@ -135,16 +135,16 @@ describe('freshlake queries and show', () => {
         name: 'created-on',
         description: 'Tickets created on a UTC day.',
         parameters: [
-          { name: 'day', type: 'date', allowed: null, default: 'today', required: false, description: 'UTC day' },
-          { name: 'channel', type: 'enum', allowed: ['Email', 'Portal', 'Phone'], default: null, required: true, description: 'Channel name' },
+          { name: 'day', type: 'date', allowed: null, min: null, max: null, default: 'today', required: false, description: 'UTC day' },
+          { name: 'channel', type: 'enum', allowed: ['Email', 'Portal', 'Phone'], min: null, max: null, default: null, required: true, description: 'Channel name' },
         ],
       },
       {
         name: 'tickets-of-type',
         description: 'Latest state of tickets of one type.',
         parameters: [
-          { name: 'type', type: 'string', allowed: null, default: 'Refund', required: false, description: 'Ticket type' },
-          { name: 'limit', type: 'integer', allowed: null, default: '100', required: false, description: 'Most rows to return' },
+          { name: 'type', type: 'string', allowed: null, min: null, max: null, default: 'Refund', required: false, description: 'Ticket type' },
+          { name: 'limit', type: 'integer', allowed: null, min: null, max: null, default: '100', required: false, description: 'Most rows to return' },
         ],
       },
     ]);

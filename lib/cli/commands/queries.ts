@@ -55,6 +55,8 @@ function parameterObjects(query: SavedQuery): RowValue[] {
     name: p.name,
     type: p.type,
     allowed: p.allowed ? [...p.allowed] : null,
+    min: p.min ?? null,
+    max: p.max ?? null,
     default: p.defaultValue ?? null,
     required: p.defaultValue === undefined,
     description: p.description,
@@ -67,7 +69,7 @@ export function parameterSummary(query: SavedQuery): string {
 }
 
 export function describeParameter(p: QueryParameter): string {
-  const type = p.type === 'enum' ? `enum(${p.allowed!.join(',')})` : p.type;
+  const type = p.type === 'enum' ? `enum(${p.allowed!.join(',')})` : p.min !== undefined ? `integer(${p.min}..${p.max})` : p.type;
   const value = p.defaultValue === undefined ? ' (required)' : ` = ${p.defaultValue}`;
   return `${p.name} ${type}${value}${p.description ? `: ${p.description}` : ''}`;
 }
@@ -101,7 +103,7 @@ function wrap(text: string, width: number): string[] {
 
 /** `-p limit=<integer>, default 100: Most rows to return`, as a user types it. */
 export function parameterUsage(p: QueryParameter): string {
-  const value = p.type === 'enum' ? p.allowed!.join('|') : p.type;
+  const value = p.type === 'enum' ? p.allowed!.join('|') : p.min !== undefined ? `integer ${p.min}..${p.max}` : p.type;
   const presence = p.defaultValue === undefined ? 'required' : `default ${p.defaultValue}`;
   return `-p ${p.name}=<${value}>, ${presence}${p.description ? `: ${p.description}` : ''}`;
 }
