@@ -7,10 +7,11 @@ WITH events_since_from AS (
   SELECT
     h.ticket_id, h.event_id, h.event_time, h.detail_type, h.created_at, h.updated_at, h.status, h.responder_id, h.group_id, h.spam,
     h.deleted, h.reopened_at, h.previous_status, h.previous_responder_id,
-    row_number() OVER (
+    -- The latest state is the last event in this order (tickets_latest's order, reversed): one sort for every window.
+    lead(event_id) OVER (
       PARTITION BY ticket_id
-      ORDER BY updated_at DESC NULLS LAST, event_time DESC NULLS LAST, event_id DESC
-    ) AS recency,
+      ORDER BY updated_at ASC NULLS FIRST, event_time ASC NULLS FIRST, event_id ASC
+    ) IS NULL AS is_latest,
     lag(status) OVER (
       PARTITION BY ticket_id
       ORDER BY updated_at ASC NULLS FIRST, event_time ASC NULLS FIRST, event_id ASC
@@ -29,8 +30,8 @@ WITH events_since_from AS (
 per_ticket AS (
   SELECT
     ticket_id,
-    max(CASE WHEN recency = 1 THEN created_at END) AS created_at,
-    coalesce(max(CASE WHEN recency = 1 AND (spam OR deleted) THEN 1 ELSE 0 END), 0) = 1 AS left_out,
+    max(CASE WHEN is_latest THEN created_at END) AS created_at,
+    coalesce(max(CASE WHEN is_latest AND (spam OR deleted) THEN 1 ELSE 0 END), 0) = 1 AS left_out,
     count_if(detail_type = 'onTicketCreate') > 0 AS has_create_event,
     count_if(status IN (4, 5) OR reopened_at IS NOT NULL) > 0 AS resolved,
     count_if(status NOT IN (4, 5) AND coalesce(previous_status, status_of_previous_event) IN (4, 5)) AS reopens_seen,

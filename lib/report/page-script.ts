@@ -37,8 +37,13 @@ export const PAGE_SCRIPT = String.raw`
   // Names where the dimensions are synced (group_name / agent_name columns), ids otherwise.
   var groupNames = {};
   T.groups.concat(T.backlog, T.breaching, T.urgent).forEach(function (r) { if (r.group_id !== null && r.group_id !== undefined && r.group_name) groupNames[r.group_id] = r.group_name; });
-  function groupLabel(id) { return id === null || id === undefined ? 'No group' : (groupNames[id] || 'Group ' + id); }
-  function agentLabel(r) { return r.agent_name || 'Agent ' + r.responder_id; }
+  // tickets_latest falls back to the id as text when no dimension names it: show "Group <id>" then.
+  function groupLabel(id) {
+    if (id === null || id === undefined) return 'No group';
+    var name = groupNames[id];
+    return name && name !== String(id) ? name : 'Group ' + id;
+  }
+  function agentLabel(r) { return r.agent_name && r.agent_name !== String(r.responder_id) ? r.agent_name : 'Agent ' + r.responder_id; }
 
   /** Sums value(row) per key(row); returns [{key parts..., value}] in first-seen order. */
   function sumBy(rows, keyOf, value) {

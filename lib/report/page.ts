@@ -155,7 +155,8 @@ function urgentTable(rows: readonly Record<string, RowValue>[], subjects: boolea
       ? `<tr><td colspan="${columns.length}" class="empty">No urgent ticket is waiting without an agent.</td></tr>`
       : rows
           .map((r) => {
-            const group = r.group_name ?? (r.group_id === null || r.group_id === undefined ? '' : `Group ${r.group_id}`);
+            const named = r.group_name !== null && r.group_name !== undefined && r.group_name !== String(r.group_id);
+            const group = named ? r.group_name : r.group_id === null || r.group_id === undefined ? '' : `Group ${r.group_id}`;
             return `<tr>${columns.map(([key]) => `<td>${cell(key === 'group' ? group : r[key])}</td>`).join('')}</tr>`;
           })
           .join('\n');

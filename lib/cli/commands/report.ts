@@ -157,7 +157,11 @@ function reportDayOption(flag: string, raw: string, now: Date): string {
 
 /** Where the numbers come from, for the page header: the lake directory or the Athena database. */
 function sourceLabel(options: ReportOptions, context: CliContext): string {
-  if (options.engine === 'local') return `local lake ${relative(context.cwd, resolveLakeDir(options.lake, context)) || '.'}`;
+  if (options.engine === 'local') {
+    const lakeDir = resolveLakeDir(options.lake, context);
+    const nearby = relative(context.cwd, lakeDir);
+    return `local lake ${nearby === '' ? '.' : nearby.startsWith('..') ? lakeDir : nearby}`;
+  }
   if (options.stack) return `Athena, stack ${options.stack}`;
   return `Athena database ${options.database ?? ''}${options.workgroup ? `, workgroup ${options.workgroup}` : ''}`;
 }
