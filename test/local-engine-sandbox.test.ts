@@ -93,6 +93,8 @@ describe('writes, attaches and installs nothing', () => {
     ['COPY TO a file in the lake', () => `COPY (SELECT * FROM ticket_events) TO '${at(lakeDir, 'copy.csv')}'`, () => join(lakeDir, 'copy.csv')],
     ['COPY over a lake object', () => `COPY (SELECT 1) TO '${at(lakeDir, `${eventsPartitionPrefix('2026-11-27')}new.gz`)}'`, () => join(lakeDir, eventsPartitionPrefix('2026-11-27'), 'new.gz')],
     ['EXPLAIN ANALYZE of a COPY', () => `EXPLAIN ANALYZE COPY (SELECT 1) TO '${at(lakeDir, 'explained.csv')}'`, () => join(lakeDir, 'explained.csv')],
+    ['EXPLAIN (ANALYZE) of a COPY', () => `EXPLAIN (ANALYZE) COPY (SELECT 1) TO '${at(lakeDir, 'explained2.csv')}'`, () => join(lakeDir, 'explained2.csv')],
+    ['EXPLAIN (ANALYZE) of an EXPORT', () => `EXPLAIN (ANALYZE) EXPORT DATABASE '${at(lakeDir, 'explained-export')}'`, () => join(lakeDir, 'explained-export')],
     ['ATTACH outside the lake', () => `ATTACH '${at(outside, 'x.duckdb')}' AS x`, () => join(outside, 'x.duckdb')],
     ['ATTACH in the lake', () => `ATTACH '${at(lakeDir, 'x.duckdb')}' AS x`, () => join(lakeDir, 'x.duckdb')],
     ['EXPORT DATABASE outside the lake', () => `EXPORT DATABASE '${at(outside, 'export')}'`, () => join(outside, 'export')],

@@ -217,9 +217,9 @@ export class LocalEngine implements QueryEngine {
       else connection.closeSync();
     };
     const start = async (): Promise<{ result: DuckDBResult; first: DuckDBDataChunk | null }> => {
-      await refuseUnlessQuery(connection, sql);
+      const parsedAsQuery = await refuseUnlessQuery(connection, sql);
       const prepared = await connection.prepare(sql);
-      refuseUnlessQueryType(prepared);
+      refuseUnlessQueryType(prepared, parsedAsQuery);
       bindParameters(prepared, values);
       throwIfAborted();
       const result = await prepared.stream();

@@ -54,9 +54,11 @@ const EXPLAIN_PREFIX = /^\s*EXPLAIN\s+(?:ANALYZE\s+)?/i;
 /**
  * Refuses SQL that is not exactly one query, before it is prepared (parsing has no side effects;
  * binding some statements has).
+ * @returns whether the parser read it as one query; when it did not (a syntax error), prepare()
+ *   reports the error, and refuseUnlessQueryType refuses whatever prepare() makes of it anyway
  * @throws UsageError saying what runs
  */
-export async function refuseUnlessQuery(connection: DuckDBConnection, sql: string): Promise<void> {
+export async function refuseUnlessQuery(connection: DuckDBConnection, sql: string): Promise<boolean> {
   const statement = sql.replace(EXPLAIN_PREFIX, '');
   const check = await connection.prepare('SELECT json_serialize_sql(CAST(? AS VARCHAR))');
   check.bindVarchar(1, statement);
@@ -65,12 +67,18 @@ export async function refuseUnlessQuery(connection: DuckDBConnection, sql: strin
   // Any other parse error (a typo) is left to prepare(), which reports it the usual way.
   if (parsed.error && /Only SELECT statements/i.test(parsed.error_message ?? '')) throw refusal(firstWord(statement));
   if (!parsed.error && (parsed.statements?.length ?? 0) > 1) throw new UsageError('Run one statement at a time: the SQL holds several.');
+  return !parsed.error && parsed.statements?.length === 1;
 }
 
-/** The same rule on the prepared statement, as a second line of defence. */
-export function refuseUnlessQueryType(prepared: DuckDBPreparedStatement): void {
+/**
+ * The same rule on the prepared statement, as a second line of defence. A statement the parser
+ * check could not read but prepare() could (`EXPLAIN (ANALYZE) ...`: options the EXPLAIN prefix
+ * above does not take off) is refused too: what it would run was never checked.
+ */
+export function refuseUnlessQueryType(prepared: DuckDBPreparedStatement, parsedAsQuery: boolean): void {
   const type = prepared.statementType;
   if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) throw refusal(StatementType[type] ?? String(type));
+  if (!parsedAsQuery) throw refusal(type === StatementType.EXPLAIN ? 'EXPLAIN with options' : 'this statement');
 }
 
 function refusal(statement: string): UsageError {
