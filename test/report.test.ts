@@ -211,6 +211,24 @@ describe('freshlake report on the local engine', () => {
   });
 });
 
+describe('the demo (npm start)', () => {
+  it('writes the demo report next to the demo lake and prints its path', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'freshlake-report-demo-'));
+    try {
+      const run = await runCliInProcess(['demo', '--days', '3', '--tickets-per-day', '20', '--rows', '1'], { cwd, now: FIXTURE_NOW });
+      expect(run.code).toBe(0);
+      const file = join(cwd, '.freshlake', 'report.html');
+      expect(run.stdout).toContain(`The report: ${join('.freshlake', 'report.html')}, open it in a browser: file://${file}`);
+      expect(run.stdout).toMatch(/-- freshlake report: \d+ KB written to/);
+      const data = pageData(readFileSync(file, 'utf8'));
+      expect(data.period).toEqual({ from: '2026-10-29', to: '2026-11-27', asOf: '2026-11-27 14:00:00' });
+      expect(decodeTable(data.data.created).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('freshlake report on Athena (API mocked, answered from the same lake)', () => {
   const athena = mockClient(AthenaClient);
   const SCANNED = 3 * 1024 * 1024;

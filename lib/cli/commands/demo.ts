@@ -4,7 +4,7 @@
  * engine, print a few rows of each, and say what to try next.
  */
 import { Command } from 'commander';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { QueryEngine, RowValue } from '../../engines/engine';
 import { UsageError } from '../../errors';
 import { DEFAULT_DEMO_LAKE_DIR, buildDemoLake } from '../../local/demo';
@@ -86,6 +86,7 @@ async function runDemo(options: DemoOptions, context: CliContext): Promise<void>
   // The same engine `freshlake run` opens (through the QueryEngine interface).
   const engine = await openEngine({ engine: 'local', lake: lakeDir }, context);
   let failed = 0;
+  let reportFile: string | undefined;
   try {
     out();
     out(`Saved queries on the local engine (DuckDB), ${options.rows} rows each; the same SQL runs on Athena:`);
@@ -93,6 +94,8 @@ async function runDemo(options: DemoOptions, context: CliContext): Promise<void>
       const ok = await runOneQuery(engine, query, now, options.rows, shownLake, context);
       if (!ok) failed++;
     }
+    reportFile = await writeDemoReport(engine, catalog, now, lakeDir, shownLake, context);
+    if (!reportFile) failed++;
   } finally {
     await engine.close();
   }
@@ -101,9 +104,11 @@ async function runDemo(options: DemoOptions, context: CliContext): Promise<void>
   const lakeFlag = ` --lake ${shownLake}`;
   out();
   out(`Done in ${seconds(Date.now() - started)}. The lake is in ${shownLake}/ (events/dt=YYYY-MM-DD/*.gz, the same layout as the S3 bucket).`);
+  if (reportFile) out(`The report: ${relative(context.cwd, reportFile) || reportFile}, open it in a browser: file://${reportFile}`);
   out('Try next:');
   const hints: [string, string][] = [
     ['npx freshlake queries', 'the saved queries and their parameters'],
+    [`npx freshlake report${lakeFlag} --from today-13 -o report.html`, 'the support dashboard as one HTML file; --engine athena for a deployed stack'],
     [`npx freshlake run sla-due-soon -p hours=8${lakeFlag}`, 'any saved query; --format csv|json, --engine athena'],
     [`npx freshlake sql "SELECT status_name, count(*) AS tickets FROM tickets_latest GROUP BY 1"${lakeFlag}`, 'ad-hoc SQL'],
     [`npx freshlake ingest <events.jsonl | a day copied from S3>`, `your own events, into your own lake (${DEFAULT_LAKE_DIR}; the demo never touches it)`],
@@ -111,6 +116,28 @@ async function runDemo(options: DemoOptions, context: CliContext): Promise<void>
   ];
   for (const [line, why] of hints) out(`  ${line}\n      ${why}`);
   if (failed > 0) throw new UsageError(`${failed} saved ${failed === 1 ? 'query' : 'queries'} failed on the demo lake (see above).`);
+}
+
+/**
+ * Writes the demo's report (freshlake report over the demo lake, the last 30 days) next to the lake
+ * and returns its path; undefined if it failed. The report module loads only here.
+ */
+async function writeDemoReport(engine: QueryEngine, catalog: readonly SavedQuery[], now: Date, lakeDir: string, shownLake: string, context: CliContext): Promise<string | undefined> {
+  const out = (text = '') => context.stdout.write(`${text}\n`);
+  out();
+  try {
+    const started = Date.now();
+    const { buildReport, writeReportFile } = await import('../../report/build-report');
+    const { reportPeriod } = await import('../../report/sections');
+    const built = await buildReport({ engine, catalog, period: reportPeriod(now), source: `demo lake ${shownLake}`, subjects: true, concurrency: 3, now });
+    const file = join(dirname(lakeDir), 'report.html');
+    writeReportFile(file, built.html);
+    out(`-- freshlake report: ${Math.round(Buffer.byteLength(built.html) / 1024)} KB written to ${relative(context.cwd, file) || file} in ${seconds(Date.now() - started)}.`);
+    return file;
+  } catch (error) {
+    out(`-- freshlake report: FAILED: ${(error as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
 }
 
 /** Runs one saved query with its default parameters and prints its first rows; false if it failed. */
