@@ -4,6 +4,7 @@
  * the stream and bucket found from the stack's outputs. The checkpoint never moves past records
  * Firehose did not take.
  */
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { FirehoseClient, PutRecordBatchCommand, type PutRecordBatchCommandInput } from '@aws-sdk/client-firehose';
 import { GetObjectCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
@@ -21,6 +22,7 @@ import { FakeFreshdesk, seedAccount } from './freshdesk-server';
 const firehose = mockClient(FirehoseClient);
 const s3 = mockClient(S3Client);
 const cloudFormation = mockClient(CloudFormationClient);
+const athena = mockClient(AthenaClient);
 const env = { FRESHDESK_API_KEY: 'test-key', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
 let server: FakeFreshdesk;
 let bucket: Map<string, Buffer>;
@@ -29,6 +31,7 @@ beforeEach(() => {
   firehose.reset();
   s3.reset();
   cloudFormation.reset();
+  athena.reset();
   bucket = new Map();
   cloudFormation.on(DescribeStacksCommand).resolves({
     Stacks: [
@@ -39,6 +42,8 @@ beforeEach(() => {
         Outputs: [
           { OutputKey: 'DeliveryStreamName', OutputValue: 'freshlake-stream' },
           { OutputKey: 'DataBucketName', OutputValue: 'freshlake-data' },
+          { OutputKey: 'AthenaWorkGroupName', OutputValue: 'freshlake-wg' },
+          { OutputKey: 'GlueDatabaseName', OutputValue: 'freshlake_db' },
         ],
       },
     ],
@@ -104,6 +109,39 @@ describe('freshlake sync --to firehose', () => {
     expect(run.stderr).toMatch(/^freshlake: 50 ticket snapshots could not be delivered to freshlake-stream \(they are in .*failed\.jsonl\); the checkpoint stays before them/);
     expect(bucket.has(CHECKPOINT_KEY)).toBe(false);
   }, 60_000);
+
+  it('--check on the stack reads ticket_latest_state through Athena and lists what differs', async () => {
+    server = new FakeFreshdesk();
+    server.addTicket({ id: 1, created: server.clock - 5000 });
+    server.addTicket({ id: 2, created: server.clock - 4000 });
+    server.addTicket({ id: 3, created: server.clock - 3000 });
+    server.advance(10);
+    server.update(2, { status: 5 });
+    const url = await server.start();
+    const text = (v: string | undefined) => (v === undefined ? {} : { VarCharValue: v });
+    const row = (...values: (string | undefined)[]) => ({ Data: values.map(text) });
+    const athenaTime = (iso: string) => iso.replace('T', ' ').replace('Z', '.000');
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: 'q-1', StatementType: 'DML', Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1000, EngineExecutionTimeInMillis: 10 } } });
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: [['ticket_id', 'bigint'], ['updated_at', 'timestamp(3)'], ['status', 'integer'], ['spam', 'boolean'], ['deleted', 'boolean']].map(([Name, Type]) => ({ Name, Label: Name, Type })) },
+        Rows: [
+          row('ticket_id', 'updated_at', 'status', 'spam', 'deleted'),
+          row('1', athenaTime(server.tickets.get(1)!.updated_at), '2', 'false', 'false'),
+          // Ticket 2 as the events left it: open, one version behind (Freshdesk closed it since).
+          row('2', athenaTime(server.tickets.get(2)!.created_at), '2', 'false', 'false'),
+        ],
+      },
+    });
+    const run = await runCliInProcess(['sync', '--url', url, '--check', '--to', 'firehose', '--stack', 'Freshlake-1', '--since', '2010-01-01', '--format', 'json'], { env });
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ lake: 'stack Freshlake-1', apiTickets: 3, matching: 1, missing: { count: 1, ids: [3] }, stale: { count: 1, ids: [2] }, wronglyOpen: { count: 1, ids: [2] } });
+    const sql = athena.commandCalls(StartQueryExecutionCommand)[0].args[0].input;
+    expect(sql).toMatchObject({ WorkGroup: 'freshlake-wg', QueryExecutionContext: { Database: 'freshlake_db' } });
+    expect(sql.QueryString).toMatch(/FROM ticket_latest_state/);
+  });
 
   it('rejects options of the other destination', async () => {
     const run = await runCliInProcess(['sync', '--url', 'http://127.0.0.1:1', '--stack', 'Freshlake-1'], { env });

@@ -68,7 +68,7 @@ export function registerSyncCommand(program: Command): void {
     .option('--source <name>', `envelope source of the snapshots, e.g. the stack's partner event source (default ${LOCAL_SNAPSHOT_SOURCE})`)
     .option('--failed-output <file>', 'firehose: where snapshots that could not be delivered go (default freshlake-sync-failed-<time>.jsonl)')
     .option('--since <date>', 'first sync: start of the history to fetch (default 2010-01-01, i.e. all); --check: start of the period (default 30 days ago)')
-    .option('--check', 'compare the lake\'s latest state with the API for the period; write nothing; exit 1 on differences')
+    .option('--check', 'compare the lake\'s latest state with the API for the period (with --to firehose --stack: the stack\'s lake, through Athena); write nothing; exit 1 on differences')
     .option('--overlap-seconds <n>', `incremental sync: start this much before the checkpoint (default ${DEFAULT_OVERLAP_SECONDS})`, positiveInteger(86_400))
     .option('--no-dimensions', 'skip agents, groups, ticket fields, business hours and SLA policies')
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'));
@@ -94,6 +94,7 @@ Examples:
   $ FRESHDESK_API_KEY=... freshlake sync --domain acme
   $ freshlake sync --domain acme --api-key-file ~/.freshdesk-key --since 2025-01-01
   $ freshlake sync --domain acme --check --since 2026-11-01
+  $ freshlake sync --domain acme --check --to firehose --stack Freshlake-1342406
   $ freshlake sync --domain acme --to firehose --stack Freshlake-1342406`,
   );
   command.action(async (options: SyncCommandOptions, cmd: Command) => {
@@ -279,12 +280,15 @@ async function runCheck(
   signal: AbortSignal,
   progress: ReturnType<typeof progressLine>,
 ): Promise<void> {
-  if (options.to !== 'lake') throw new UsageError('--check compares the local lake (--to lake); to check the stack, copy its events down and check that lake.');
   rejectMisplaced(options);
-  const lakeDir = resolveLakeDir(options.lake, context);
+  const onStack = options.to === 'firehose';
+  if (onStack && !options.stack) throw new UsageError('--check --to firehose reads the stack\'s lake through Athena: pass --stack <name>.');
+  if (onStack && (options.stream || options.bucket || options.failedOutput)) throw new UsageError('--check writes nothing: --stream, --bucket and --failed-output do not apply.');
+  const lakeDir = onStack ? undefined : resolveLakeDir(options.lake, context);
+  const lakeName = onStack ? `stack ${options.stack}` : relative(context.cwd, lakeDir!) || '.';
   const since = options.since ?? new Date(context.now().getTime() - CHECK_DEFAULT_DAYS * 86_400_000).toISOString();
   if (!Number.isFinite(Date.parse(since))) throw new UsageError(`--since "${since}" is not a date: use e.g. 2026-11-01 or 2026-11-01T00:00:00Z.`);
-  const [{ reconcile, readLakeStates }, { LocalEngine }] = await Promise.all([import('../../freshdesk/reconcile'), import('../../engines/local-engine')]);
+  const { reconcile, readLakeStates } = await import('../../freshdesk/reconcile');
   const client = new FreshdeskClient(clientConfig);
   const report = await reconcile({
     client,
@@ -292,8 +296,9 @@ async function runCheck(
     signal,
     onProgress: (tickets) => progress.update(`check: ${n(tickets)} tickets from the API, ${n(client.stats.calls)} calls, rate-limit wait ${waitSeconds(client.stats.rateLimitWaitMs)}`),
     lakeStates: async () => {
-      progress.update('check: reading the lake\'s latest state');
-      const engine = await LocalEngine.open({ lakeDir });
+      progress.update(`check: reading the latest state of ${lakeName}`);
+      const { openEngine } = await import('../engine-options');
+      const engine = onStack ? await openEngine({ engine: 'athena', stack: options.stack, region: options.region, profile: options.profile }, context) : await openLocalLake(lakeDir!);
       try {
         return await readLakeStates(engine, signal);
       } finally {
@@ -302,11 +307,16 @@ async function runCheck(
     },
   });
   progress.clear();
-  if (options.format === 'json') context.stdout.write(`${JSON.stringify({ account: client.baseUrl, lake: lakeDir, ...report }, null, 2)}\n`);
-  else writeCheckReport(report, client.baseUrl, relative(context.cwd, lakeDir) || '.', context.stdout);
+  if (options.format === 'json') context.stdout.write(`${JSON.stringify({ account: client.baseUrl, lake: lakeDir ?? `stack ${options.stack}`, ...report }, null, 2)}\n`);
+  else writeCheckReport(report, client.baseUrl, lakeName, context.stdout);
   if (!report.inSync) {
     throw new RemoteError(`The lake differs from Freshdesk for ${n(report.missing.count + report.stale.count + report.notInFreshdesk.count)} tickets: run "freshlake sync" to repair missing and stale ones.`);
   }
+}
+
+async function openLocalLake(lakeDir: string) {
+  const { LocalEngine } = await import('../../engines/local-engine');
+  return LocalEngine.open({ lakeDir });
 }
 
 function idList(ids: readonly number[], count: number): string {
