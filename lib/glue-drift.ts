@@ -16,6 +16,7 @@ import {
   tableParameters,
 } from './schema';
 import type { LakeView } from './views';
+import { dimensionPrefix, dimensionSerdeParameters, type DimensionTable } from './dimensions/tables';
 
 /** A parsed Hive type, so struct differences can name the nested field (`detail.ticket.status`). */
 export type HiveType =
@@ -247,5 +248,28 @@ export function viewDrift(view: LakeView, table: Table | undefined): string[] {
   else if (normalizeSql(presto.originalSql ?? '') !== normalizeSql(view.sql)) {
     out.push(`${name} SQL differs from lib/views.ts (recreate it: freshlake ddl, or redeploy the stack)`);
   }
+  return out;
+}
+
+/**
+ * Differences between a deployed dimension table (agents, groups, ...) and its definition in
+ * lib/dimensions; a missing table is one line (the views that join it would fail on Athena).
+ * @param bucketLocation `s3://<bucket>/` when known: the table must read `dimensions/<name>/` in it
+ */
+export function dimensionTableDrift(definition: DimensionTable, table: Table | undefined, bucketLocation?: string): string[] {
+  const name = `table ${definition.name}`;
+  if (!table) return [`${name} is missing (the tickets_latest view joins it): redeploy the stack, or create it from "freshlake ddl"`];
+  const out: string[] = [];
+  const sd = table.StorageDescriptor ?? {};
+  if (table.TableType !== undefined && table.TableType !== 'EXTERNAL_TABLE') out.push(`${name} is a ${table.TableType}, expected EXTERNAL_TABLE`);
+  out.push(...columnDifferences(`${name} column`, sd.Columns ?? [], definition.columns));
+  if ((table.PartitionKeys ?? []).length > 0) out.push(`${name} has partition keys, expected none`);
+  const location = sd.Location ?? '';
+  const expected = bucketLocation ? `${bucketLocation.replace(/\/?$/, '/')}${dimensionPrefix(definition.name)}` : undefined;
+  if (!location) out.push(`${name} location is missing`);
+  else if (expected && (location.endsWith('/') ? location : `${location}/`) !== expected) out.push(`${name} location is ${location}, expected ${expected}`);
+  const serde = sd.SerdeInfo ?? {};
+  if (serde.SerializationLibrary !== SERDE_LIBRARY) out.push(`${name} SerDe library is ${serde.SerializationLibrary ?? '(none)'}, expected ${SERDE_LIBRARY}`);
+  out.push(...parameterDifferences(`${name} SerDe parameter`, serde.Parameters, dimensionSerdeParameters(), () => false));
   return out;
 }

@@ -19,7 +19,7 @@ import { LAKE_VIEWS } from '../lib/views';
 import { DIMENSION_NAMES, DIMENSION_TABLES, dimensionTableDdl } from '../lib/dimensions/tables';
 import { TICKET_EVENTS_TABLE } from '../lib/schema';
 import { runCliInProcess, runCliProcess, savedQueryDir, tempDir, TEST_QUERIES } from './cli-harness';
-import { deployedTicketEventsTable, deployedViews, FIXTURE_BUCKET, FIXTURE_DATABASE } from './glue-drift-fixture';
+import { deployedDimensionTables, deployedTicketEventsTable, deployedViews, FIXTURE_BUCKET, FIXTURE_DATABASE } from './glue-drift-fixture';
 
 const athena = mockClient(AthenaClient);
 const cloudFormation = mockClient(CloudFormationClient);
@@ -493,10 +493,10 @@ describe('freshlake ddl', () => {
 });
 
 describe('freshlake check', () => {
-  function glueAnswers(table = deployedTicketEventsTable(), views = deployedViews()): void {
+  function glueAnswers(table = deployedTicketEventsTable(), views = deployedViews(), dimensions = deployedDimensionTables()): void {
     glue.on(GetTableCommand).callsFake((input: { DatabaseName: string; Name: string }) => {
       if (input.DatabaseName !== FIXTURE_DATABASE) throw Object.assign(new Error(`Database ${input.DatabaseName} not found.`), { name: 'EntityNotFoundException' });
-      const found = input.Name === TICKET_EVENTS_TABLE ? table : views.get(input.Name);
+      const found = input.Name === TICKET_EVENTS_TABLE ? table : (views.get(input.Name) ?? dimensions.get(input.Name));
       if (!found) throw Object.assign(new Error(`Table ${input.Name} not found.`), { name: 'EntityNotFoundException' });
       return { Table: found };
     });
@@ -507,12 +507,32 @@ describe('freshlake check', () => {
     glueAnswers();
     const { code, stdout, stderr } = await run(['check', '--stack', 'Freshlake-123456']);
     expect(code).toBe(0);
-    expect(stdout).toBe(`No drift: ${FIXTURE_DATABASE}.ticket_events and its views match the schema definition.\n`);
+    expect(stdout).toBe(`No drift: ${FIXTURE_DATABASE}.ticket_events, the dimension tables and the views match the schema definition.\n`);
     expect(stderr).toBe('');
     expect(glue.commandCalls(GetTableCommand).map((c) => c.args[0].input)).toEqual([
       { DatabaseName: FIXTURE_DATABASE, Name: 'ticket_events' },
+      ...DIMENSION_NAMES.map((name) => ({ DatabaseName: FIXTURE_DATABASE, Name: name })),
       ...LAKE_VIEWS.map((v) => ({ DatabaseName: FIXTURE_DATABASE, Name: v.name })),
     ]);
+  });
+
+  it('reports a dimension table that is missing (a stack from before the sync) or reads another place', async () => {
+    stackWithOutputs(FULL_STACK_OUTPUTS);
+    const dimensions = deployedDimensionTables();
+    dimensions.delete('agents');
+    dimensions.get('groups')!.StorageDescriptor!.Location = `s3://${FIXTURE_BUCKET}/groups/`;
+    dimensions.get('ticket_statuses')!.StorageDescriptor!.Columns!.find((c) => c.Name === 'status')!.Type = 'string';
+    glueAnswers(undefined, undefined, dimensions);
+    const { code, stdout } = await run(['check', '--stack', 'Freshlake-123456']);
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      [
+        'table agents is missing (the tickets_latest view joins it): redeploy the stack, or create it from "freshlake ddl"',
+        `table groups location is s3://${FIXTURE_BUCKET}/groups/, expected s3://${FIXTURE_BUCKET}/dimensions/groups/`,
+        'table ticket_statuses column status is string, expected int',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('exits 1 and prints one line per difference, naming the drifted column', async () => {

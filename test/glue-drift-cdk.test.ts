@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetTableCommand, GlueClient, type Table } from '@aws-sdk/client-glue';
-import { ticketEventsTableDrift, viewDrift } from '../lib/glue-drift';
+import { DIMENSION_NAMES, DIMENSION_TABLES } from '../lib/dimensions/tables';
+import { dimensionTableDrift, ticketEventsTableDrift, viewDrift } from '../lib/glue-drift';
 import { TICKET_EVENTS_TABLE } from '../lib/schema';
 import { STACK_OUTPUTS } from '../lib/stack-outputs';
 import { LAKE_VIEWS } from '../lib/views';
@@ -48,6 +49,10 @@ describe('drift of the table and views the stack deploys', () => {
     const location = `s3://${outputs[STACK_OUTPUTS.dataBucketName]}/events/`;
     expect(tables.get(TICKET_EVENTS_TABLE)).toBeDefined();
     expect(ticketEventsTableDrift(tables.get(TICKET_EVENTS_TABLE)!, { expectedLocation: location })).toEqual([]);
+  });
+
+  it.each(DIMENSION_NAMES.map((n) => [n] as const))('finds no drift in dimension table %s', (name) => {
+    expect(dimensionTableDrift(DIMENSION_TABLES[name], tables.get(name), `s3://${outputs[STACK_OUTPUTS.dataBucketName]}/`)).toEqual([]);
   });
 
   it.each(LAKE_VIEWS.map((v) => [v.name, v] as const))('finds no drift in view %s', (_name, view) => {

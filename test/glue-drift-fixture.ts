@@ -15,6 +15,7 @@ import {
   tableParameters,
 } from '../lib/schema';
 import { LAKE_VIEWS, type LakeView } from '../lib/views';
+import { DIMENSION_NAMES, DIMENSION_TABLES, DIMENSION_TABLE_PARAMETERS, dimensionPrefix, dimensionSerdeParameters } from '../lib/dimensions/tables';
 
 export const FIXTURE_BUCKET = 'freshlake-data-123456';
 export const FIXTURE_LOCATION = `s3://${FIXTURE_BUCKET}/events/`;
@@ -58,4 +59,28 @@ export function deployedView(view: LakeView, sql = view.sql): Table {
 
 export function deployedViews(): Map<string, Table> {
   return new Map(LAKE_VIEWS.map((v) => [v.name, deployedView(v)]));
+}
+
+/** The dimension tables as the stack deploys them (lib/constructs/dimension-tables.ts), by name. */
+export function deployedDimensionTables(): Map<string, Table> {
+  return new Map(
+    DIMENSION_NAMES.map((name) => [
+      name,
+      {
+        Name: name,
+        DatabaseName: FIXTURE_DATABASE,
+        TableType: 'EXTERNAL_TABLE',
+        Parameters: { ...DIMENSION_TABLE_PARAMETERS, has_encrypted_data: 'false' },
+        PartitionKeys: [],
+        StorageDescriptor: {
+          Columns: DIMENSION_TABLES[name].columns.map((c) => ({ Name: c.name, Type: c.type.hive, Comment: c.comment })),
+          Location: `s3://${FIXTURE_BUCKET}/${dimensionPrefix(name)}`,
+          InputFormat: INPUT_FORMAT,
+          OutputFormat: OUTPUT_FORMAT,
+          Compressed: true,
+          SerdeInfo: { SerializationLibrary: SERDE_LIBRARY, Parameters: dimensionSerdeParameters() },
+        },
+      },
+    ]),
+  );
 }

@@ -49,8 +49,8 @@ export function registerCheckCommand(program: Command): void {
       'after',
       `
 Checks columns and types (nested struct fields by path), SerDe library and parameters
-(mapping.detail_type), partition keys, partition projection, location, and the views'
-columns and SQL. Needs glue:GetTable (and cloudformation:DescribeStacks with --stack).
+(mapping.detail_type), partition keys, partition projection, location, the dimension tables
+(agents, groups, ticket_statuses, ...: columns, location, SerDe), and the views' columns and SQL. Needs glue:GetTable (and cloudformation:DescribeStacks with --stack).
 
 With --lake, reads every events/dt=*/*.gz object of a local lake (no AWS access): an object
 that cannot be read (empty, not gzip, truncated, a link out of the lake) is left out of every
@@ -86,19 +86,23 @@ Examples:
       if (location && !location.endsWith('/')) location += '/';
 
       // The AWS SDK loads with the command that calls AWS, not at CLI start-up (lib/cli/program.ts).
-      const [{ GlueClient }, { ticketEventsTableDrift, viewDrift }, { LAKE_VIEWS }] = await Promise.all([
+      const [{ GlueClient }, { dimensionTableDrift, ticketEventsTableDrift, viewDrift }, { LAKE_VIEWS }, { DIMENSION_NAMES, DIMENSION_TABLES }] = await Promise.all([
         import('@aws-sdk/client-glue'),
         import('../../glue-drift'),
         import('../../views'),
+        import('../../dimensions/tables'),
       ]);
       const glue = new GlueClient(clientConfig);
       try {
         const deployed = await getTable(glue, database, table);
         if (!deployed) throw new DriftFoundError(`Table ${database}.${table} does not exist: deploy the stack, or create it with "freshlake ddl".`);
         const differences = ticketEventsTableDrift(deployed, { expectedLocation: location }).map((d) => `${table}: ${d}`);
+        // The dimension tables sit beside events/ in the bucket (dimensions/<name>/).
+        const bucketLocation = location?.endsWith(`/${EVENTS_PREFIX}`) ? location.slice(0, -EVENTS_PREFIX.length) : undefined;
+        for (const name of DIMENSION_NAMES) differences.push(...dimensionTableDrift(DIMENSION_TABLES[name], await getTable(glue, database, name), bucketLocation));
         for (const view of LAKE_VIEWS) differences.push(...viewDrift(view, await getTable(glue, database, view.name)));
         if (differences.length === 0) {
-          context.stdout.write(`No drift: ${database}.${table} and its views match the schema definition.\n`);
+          context.stdout.write(`No drift: ${database}.${table}, the dimension tables and the views match the schema definition.\n`);
           return;
         }
         for (const difference of differences) context.stdout.write(`${difference}\n`);
