@@ -67,7 +67,7 @@ describe('LatestStateSnapshot', () => {
 
   it('grants named actions only, reads the lake without writing or deleting there, and scopes Athena to the workgroup', () => {
     const { template } = snapshotStack();
-    const statements = allPolicyStatements(template.toJSON()).filter((s) => s.type === 'AWS::IAM::Policy');
+    const statements = allPolicyStatements(template.toJSON() as Parameters<typeof allPolicyStatements>[0]).filter((s) => s.type === 'AWS::IAM::Policy');
     const actions = statements.flatMap((s) => actionsOf(s.statement));
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     expect(new Set(actions)).toEqual(

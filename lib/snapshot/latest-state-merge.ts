@@ -40,15 +40,18 @@ const TICKET_KEY = 'ticket_id';
 /**
  * `s` comes before `t` in the view's order (each key DESC NULLS LAST): the condition under which a
  * merged row replaces the snapshot's. Equal keys are not newer, so re-merging is a no-op. Written
- * with IS [NOT] NULL / IS NOT DISTINCT FROM only, which mean the same on Trino and DuckDB.
+ * with IS [NOT] NULL / IS NOT DISTINCT FROM and a final coalesce, so it is true or false, never
+ * NULL, and means the same on Trino and DuckDB.
  */
 export function isNewerSql(s: string, t: string, keys: readonly string[] = LATEST_STATE_RECENCY): string {
-  const [key, ...rest] = keys;
-  const a = `${s}.${key}`;
-  const b = `${t}.${key}`;
-  const here = `(${a} IS NOT NULL AND ${b} IS NULL) OR ${a} > ${b}`;
-  if (rest.length === 0) return `(${here})`;
-  return `(${here} OR (${a} IS NOT DISTINCT FROM ${b} AND ${isNewerSql(s, t, rest)}))`;
+  const level = (rest: readonly string[]): string => {
+    const [key, ...more] = rest;
+    const a = `${s}.${key}`;
+    const b = `${t}.${key}`;
+    const here = `(${a} IS NOT NULL AND ${b} IS NULL) OR ${a} > ${b}`;
+    return more.length === 0 ? `(${here})` : `(${here} OR (${a} IS NOT DISTINCT FROM ${b} AND ${level(more)}))`;
+  };
+  return `coalesce(${level(keys)}, false)`;
 }
 
 /**
@@ -74,32 +77,29 @@ export function latestStateMergeSql(target: string, deltaHistory: string): strin
 }
 
 /**
- * The `ticket_latest_state` view read from the snapshot: the latest row per ticket among the
- * snapshot's rows and the latest state of the events after the watermark. Primitive columns are
- * cast to the declared types (the Iceberg table stores microsecond timestamps; the view declares
- * Trino's timestamp(3)), so the view's types are the ones lib/views declares.
+ * The `ticket_latest_state` view read from the snapshot: the snapshot's rows that no newer event
+ * after the watermark supersedes, plus the latest state of the events after the watermark where it
+ * is newer than the snapshot's row (or the ticket is new). Exactly one row per ticket, the newest
+ * in the view's order, as the full recomputation gives; written as two outer joins rather than a
+ * window over the whole snapshot, so a question's filters reach the snapshot's scan and nothing
+ * is sorted. Primitive columns are cast to the declared types (the Iceberg table stores
+ * microsecond timestamps; the view declares Trino's timestamp(3)).
  * @param snapshot the snapshot table
  * @param deltaHistory the events after the watermark, with the ticket_history columns
  */
 export function latestStateFromSnapshotSql(snapshot: string, deltaHistory: string): string {
   const columns = latestStateSnapshotColumns();
-  const names = columns.map((c) => c.name);
-  const cast = (c: ColumnDefinition) => (c.type.isPrimitive ? `CAST(${c.name} AS ${castTypeName(c.type)}) AS ${c.name}` : c.name);
-  const order = LATEST_STATE_RECENCY.map((k) => `${k} DESC NULLS LAST`).join(', ');
+  const fromSnapshot = columns.map((c) => (c.type.isPrimitive ? `CAST(s.${c.name} AS ${castTypeName(c.type)}) AS ${c.name}` : `s.${c.name}`));
+  const fromDelta = columns.map((c) => `d.${c.name}`);
+  const delta = `(\n${latestStateOfHistorySql(deltaHistory)}\n)`;
   return [
-    'SELECT',
-    names.map((n) => `  ${n}`).join(',\n'),
-    'FROM (',
-    '  SELECT',
-    '    u.*,',
-    `    row_number() OVER (PARTITION BY ${TICKET_KEY} ORDER BY ${order}) AS recency`,
-    '  FROM (',
-    `    SELECT ${columns.map(cast).join(', ')} FROM ${snapshot}`,
-    '    UNION ALL',
-    `    SELECT ${names.join(', ')} FROM (\n${latestStateOfHistorySql(deltaHistory)}\n    ) d`,
-    '  ) u',
-    ')',
-    'WHERE recency = 1',
+    `SELECT ${fromSnapshot.join(', ')}`,
+    `FROM ${snapshot} s LEFT JOIN ${delta} d ON d.${TICKET_KEY} = s.${TICKET_KEY}`,
+    `WHERE d.${TICKET_KEY} IS NULL OR NOT ${isNewerSql('d', 's')}`,
+    'UNION ALL',
+    `SELECT ${fromDelta.join(', ')}`,
+    `FROM ${delta} d LEFT JOIN ${snapshot} s ON s.${TICKET_KEY} = d.${TICKET_KEY}`,
+    `WHERE s.${TICKET_KEY} IS NULL OR ${isNewerSql('d', 's')}`,
   ].join('\n');
 }
 
