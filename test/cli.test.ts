@@ -585,10 +585,10 @@ describe('freshlake check', () => {
     expectOneLineError(stderr, /Access denied for glue:GetTable: grant glue:GetTable/);
   });
 
-  it('exits 2 without a stack or database', async () => {
+  it('exits 2 without a stack, a database or a lake', async () => {
     const { code, stderr } = await run(['check']);
     expect(code).toBe(2);
-    expectOneLineError(stderr, /pass --stack <name>, or --database <name>/);
+    expectOneLineError(stderr, /--stack <name> or --database <name> \(the deployed Glue table\), or --lake <dir> \(a local lake\)/);
   });
 });
 

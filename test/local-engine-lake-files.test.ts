@@ -157,6 +157,10 @@ describe('objects that cannot be read', () => {
     expect(sql.code).toBe(0);
     expect(JSON.parse(sql.stdout)).toEqual([{ events: 2 }]);
     for (const path of DAMAGED) expect(sql.stderr).toContain(`Lake object ${path} cannot be read`);
+    const run = await runCliInProcess(['run', 'recent-events', '-p', 'since=2026-11-20', '--lake', lakeDir, '--format', 'json']);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { ticket_id: number }[]).map((r) => r.ticket_id).sort()).toEqual([8001, 8005]);
+    for (const path of DAMAGED) expect(run.stderr).toContain(`Lake object ${path} cannot be read`);
   });
 
   it('freshlake check --lake lists the damaged objects and exits 1; a clean lake passes with exit 0', async () => {

@@ -36,7 +36,7 @@ interface CheckOptions extends AwsOptions {
 export function registerCheckCommand(program: Command): void {
   const command = program
     .command('check')
-    .description('Compare the deployed Glue table ticket_events and its views with the schema definition; print each difference, exit 1 if any.')
+    .description('Compare the deployed Glue table ticket_events and its views with the schema definition (or, with --lake, list the damaged objects of a local lake); print each finding, exit 1 if any.')
     .option('--stack <name>', 'deployed freshlake stack (e.g. Freshlake-123456): database, table and bucket come from its outputs')
     .option('--database <name>', 'Glue database, when the table was created by hand (freshlake ddl)')
     .option('--table <name>', `table name (default: the stack's, else ${TICKET_EVENTS_TABLE})`)
@@ -81,7 +81,7 @@ Examples:
         table ??= outputs.glueTableName;
         location ??= outputs.dataBucketName ? `s3://${outputs.dataBucketName}/${EVENTS_PREFIX}` : undefined;
       }
-      if (!database) throw new UsageError('Name the table to check: pass --stack <name>, or --database <name>.');
+      if (!database) throw new UsageError('Name what to check: --stack <name> or --database <name> (the deployed Glue table), or --lake <dir> (a local lake).');
       table ??= TICKET_EVENTS_TABLE;
       if (location && !location.endsWith('/')) location += '/';
 
