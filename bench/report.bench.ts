@@ -20,6 +20,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { LocalEngine } from '../lib/engines/local-engine';
 import { writeEventFile } from '../lib/local/event-file-writer';
@@ -125,6 +126,12 @@ async function main(): Promise<void> {
     if (run.status !== 0) throw new Error(`freshlake report failed: ${run.stderr}`);
   });
 
+  // The default span (30 days up to --to), as a team lead runs it every morning.
+  const cliMonth = await measure(RUNS, async () => {
+    const run = spawnSync(process.execPath, [join(__dirname, '..', 'bin', 'freshlake.js'), 'report', '--lake', LAKE_DIR, '--to', TO, '-o', join(OUT_DIR, 'report-bench-30d.html')], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`freshlake report failed: ${run.stderr}`);
+  });
+
   console.log('\nQueries of the last in-process run (they overlap, 3 at a time):');
   for (const q of perQuery) console.log(`  ${q.query.padEnd(30)} ${seconds(q.ms).padStart(8)}  ${String(q.rows).padStart(6)} rows`);
 
@@ -132,11 +139,13 @@ async function main(): Promise<void> {
   console.log(`  1. the 10 KPI queries alone (baseline): ${show(alone)}`);
   console.log(`  2. report in-process (queries + HTML):  ${show(inProcess)}  = ${(inProcess.median / alone.median).toFixed(2)}x the queries alone`);
   console.log(`  3. freshlake report, fresh process:     ${show(cli)}  = ${(cli.median / alone.median).toFixed(2)}x the queries alone (goal: under 10 s)`);
+  console.log(`  4. freshlake report, default 30 days:   ${show(cliMonth)}  (--to ${TO}; the daily backlog still reads the whole year)`);
+  console.log(`  (machine load average while measuring: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(', ')} on ${cpus().length} cores)`);
 
   const bytes = statSync(REPORT_FILE).size;
   const data = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(readFileSync(REPORT_FILE, 'utf8'))?.[1] ?? '';
   const sections = (JSON.parse(data) as { data: Record<string, unknown> }).data;
-  console.log(`\nHTML: ${(bytes / 1024).toFixed(0)} KB (goal: under ${1.5 * 1024} KB): chart library ${(html.length - data.length - 60_000 > 0 ? ((html.length - data.length) / 1024).toFixed(0) : '?')} KB with page and styles, data ${(data.length / 1024).toFixed(0)} KB:`);
+  console.log(`\nHTML for the year: ${(bytes / 1024).toFixed(0)} KB (goal: under ${1.5 * 1024} KB): chart library, page and styles ${((bytes - data.length) / 1024).toFixed(0)} KB, data ${(data.length / 1024).toFixed(0)} KB:`);
   for (const [id, table] of Object.entries(sections)) console.log(`  ${id.padEnd(14)} ${(JSON.stringify(table).length / 1024).toFixed(1).padStart(7)} KB`);
 
   if (existsSync(CHROMIUM)) {

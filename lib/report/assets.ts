@@ -16,9 +16,11 @@ let cached: ChartLibrary | undefined;
 
 export function chartLibrary(): ChartLibrary {
   if (cached) return cached;
-  // d3's entry is dist/d3.mjs; Plot's is src/index.js with dist/ beside src/.
-  const d3File = join(dirname(require.resolve('d3')), 'd3.min.js');
-  const plotFile = join(dirname(require.resolve('@observablehq/plot')), '..', 'dist', 'plot.umd.min.js');
+  // Plot's entry is src/index.js with dist/ beside src/; d3's is dist/d3.mjs. d3 is resolved from
+  // Plot's folder: the copy Plot depends on, wherever npm placed it.
+  const plotEntry = require.resolve('@observablehq/plot');
+  const plotFile = join(dirname(plotEntry), '..', 'dist', 'plot.umd.min.js');
+  const d3File = join(dirname(require.resolve('d3', { paths: [dirname(plotEntry)] })), 'd3.min.js');
   cached = {
     scripts: [
       { name: 'd3', text: readFileSync(d3File, 'utf8') },
