@@ -102,6 +102,16 @@ describe('FreshdeskClient', () => {
     expect(client.stats.rateLimited).toBe(0);
   });
 
+  it('paces by calls when a call costs several credits (includes), and a crawl at the limit gets no 429', async () => {
+    server = new FakeFreshdesk({ apiKey: KEY, rateLimit: { perWindow: 30, windowMs: 600 }, creditsPerInclude: 2 });
+    const client = new FreshdeskClient({ baseUrl: await server.start(), apiKey: KEY, rateLimitWindowMs: 600 });
+    const started = Date.now();
+    // 40 calls at 3 credits each: 10 fit in a window, so at least 3 more windows pass.
+    for (let i = 0; i < 40; i++) await client.get('tickets', { include: 'stats' });
+    expect(client.stats.rateLimited).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 600);
+  });
+
   it('retries 5xx answers and dropped connections with backoff, then gives up with one line', async () => {
     server = new FakeFreshdesk({ apiKey: KEY });
     const { client, waits } = clientFor(await server.start(), { maxAttempts: 4, baseDelayMs: 100 });

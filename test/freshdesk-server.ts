@@ -13,9 +13,10 @@
  * - Drift: `onRequest` runs before each request is answered, so a test can update tickets between
  *   the pages of a crawl; an update sets `updated_at` to the server clock, moving the ticket to the
  *   end of the updated_at order (and shifting every ticket behind its old position forward).
- * - Rate limit: a sliding window of `rateLimit.perWindow` calls per `rateLimit.windowMs` (invalid
- *   requests count too); every answer carries X-RateLimit-Total / -Remaining /
- *   -Used-CurrentRequest; over the limit, 429 with Retry-After in whole seconds.
+ * - Rate limit: a sliding window of `rateLimit.perWindow` credits per `rateLimit.windowMs` (invalid
+ *   requests count too; a call costs 1 credit + `creditsPerInclude` per include= value); every
+ *   answer carries X-RateLimit-Total / -Remaining / -Used-CurrentRequest; over the limit, 429
+ *   with Retry-After in whole seconds.
  * - Failures: `failNext(n, status)` answers the next n requests with a 5xx (or drops the
  *   connection with status 0); `hangNext(n)` never answers them.
  * - Auth: a wrong key is 401 `invalid_credentials`; endpoints in `planLacks` are 403.
@@ -86,6 +87,8 @@ export interface FakeFreshdeskOptions {
   readonly rateLimit?: { readonly perWindow: number; readonly windowMs?: number };
   /** Endpoint names the plan lacks (403), e.g. 'sla_policies'. */
   readonly planLacks?: readonly string[];
+  /** Extra rate-limit credits per include= value. @default 0 */
+  readonly creditsPerInclude?: number;
   /** Order of tickets that share the sort key. @default 'scrambled' */
   readonly tieOrder?: 'id' | 'scrambled';
   /** Runs before each request is answered (drift, injected failures). */
@@ -116,6 +119,9 @@ export class FakeFreshdesk {
   private baseUrl = '';
   private requestCount = 0;
   private callTimes: number[] = [];
+  private currentCost = 1;
+  /** Extra rate-limit credits per `include=` value (the facts page: 2 each, unconfirmed). */
+  creditsPerInclude: number;
   private failures: { status: number }[] = [];
   private hangs = 0;
   private readonly hung: ServerResponse[] = [];
@@ -129,6 +135,7 @@ export class FakeFreshdesk {
     this.rateLimit = options.rateLimit ? { perWindow: options.rateLimit.perWindow, windowMs: options.rateLimit.windowMs ?? 60_000 } : undefined;
     this.planLacks = new Set(options.planLacks ?? []);
     this.tieOrder = options.tieOrder ?? 'scrambled';
+    this.creditsPerInclude = options.creditsPerInclude ?? 0;
     this.onRequest = options.onRequest;
   }
 
@@ -265,12 +272,15 @@ export class FakeFreshdesk {
       const now = performance.now();
       const windowStart = now - this.rateLimit.windowMs;
       while (this.callTimes.length > 0 && this.callTimes[0] <= windowStart) this.callTimes.shift();
-      if (this.callTimes.length >= this.rateLimit.perWindow) {
+      const includes = (url.searchParams.get('include') ?? '').split(',').filter((i) => i.length > 0).length;
+      this.currentCost = 1 + includes * this.creditsPerInclude;
+      if (this.callTimes.length + this.currentCost > this.rateLimit.perWindow) {
         const retryAfter = Math.max(1, Math.ceil((this.callTimes[0] + this.rateLimit.windowMs - now) / 1000));
         send(429, { message: 'You have exceeded the limit of requests per minute' }, { 'Retry-After': String(retryAfter) });
         return;
       }
-      this.callTimes.push(now);
+      // One entry per credit: a call with includes uses more of the budget.
+      for (let i = 0; i < this.currentCost; i++) this.callTimes.push(now);
     }
     const expected = `Basic ${Buffer.from(`${this.apiKey}:X`).toString('base64')}`;
     if (req.headers.authorization !== expected) {
@@ -314,7 +324,7 @@ export class FakeFreshdesk {
     return {
       'X-RateLimit-Total': String(this.rateLimit.perWindow),
       'X-RateLimit-Remaining': String(Math.max(0, this.rateLimit.perWindow - this.callTimes.length)),
-      'X-RateLimit-Used-CurrentRequest': '1',
+      'X-RateLimit-Used-CurrentRequest': String(this.currentCost),
     };
   }
 

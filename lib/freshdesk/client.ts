@@ -10,7 +10,7 @@
  *   `X-RateLimit-Remaining` / `X-RateLimit-Total` keeps 429s rare: while the remaining budget is
  *   above a reserve, calls go out at full speed (a short sync never waits); at the reserve, a call
  *   waits until the oldest of the calls the window still counts has left it (our own call
- *   `used = total - remaining` calls back, plus a small margin). That is exact for a sliding
+ *   `used = total - remaining` calls back, timed by its answer, plus a small margin). That is exact for a sliding
  *   window and safe for a fixed one (the oldest call of a fixed window is at or after its start),
  *   so a long sync runs at the limit instead of bumping into it.
  * - 401 (wrong key) and 403 (the plan or the key's role lacks the feature) are FreshdeskAccessError:
@@ -199,8 +199,14 @@ export class FreshdeskClient {
   private readonly now: () => number;
   private readonly windowMs: number;
   private lastCallStartedAt = -Infinity;
-  /** Start times of our recent calls (as many as a window can count), oldest first. */
-  private readonly recentCallStarts: number[] = [];
+  /** Credits the last call cost (X-RateLimit-Used-CurrentRequest). */
+  private lastCallCost = 1;
+  /**
+   * When our recent calls were answered (as many as a window can count), oldest first. The
+   * answer's time, not the request's: the server counted the call somewhere in between, and only
+   * the later bound is safe to count a window from.
+   */
+  private readonly recentCalls: number[] = [];
 
   constructor(config: FreshdeskClientConfig) {
     if (!config.apiKey || /[\r\n:]/.test(config.apiKey)) {
@@ -236,8 +242,6 @@ export class FreshdeskClient {
       await this.pace();
       this.throwIfAborted();
       this.lastCallStartedAt = this.now();
-      this.recentCallStarts.push(this.lastCallStartedAt);
-      if (this.recentCallStarts.length > Math.max(100, (this.stats.rateLimitTotal ?? 0) + 1)) this.recentCallStarts.shift();
       this.stats.calls++;
       let response: Response;
       let body: unknown;
@@ -248,6 +252,7 @@ export class FreshdeskClient {
         const text = await response.text();
         body = text.length > 0 ? safeJson(text) : undefined;
       } catch (error) {
+        this.noteCall();
         this.throwIfAborted();
         if (!isRetryableNetworkError(error)) throw error;
         failures++;
@@ -258,6 +263,7 @@ export class FreshdeskClient {
         await this.backoff(failures);
         continue;
       }
+      this.noteCall();
       this.noteRateLimit(response.headers);
       if (response.ok) {
         return { status: response.status, body: body as T, nextPage: nextPageLink(response.headers.get('link')) };
@@ -303,6 +309,11 @@ export class FreshdeskClient {
     return url;
   }
 
+  private noteCall(): void {
+    this.recentCalls.push(this.now());
+    if (this.recentCalls.length > Math.max(100, (this.stats.rateLimitTotal ?? 0) + 1)) this.recentCalls.shift();
+  }
+
   private throwIfAborted(): void {
     if (this.config.signal?.aborted) throw this.config.signal.reason ?? new Error('aborted');
   }
@@ -312,6 +323,8 @@ export class FreshdeskClient {
     const total = headerNumber(headers, 'x-ratelimit-total');
     if (remaining !== undefined) this.stats.rateLimitRemaining = remaining;
     if (total !== undefined && total > 0) this.stats.rateLimitTotal = total;
+    const cost = headerNumber(headers, 'x-ratelimit-used-currentrequest');
+    if (cost !== undefined && cost >= 1) this.lastCallCost = cost;
   }
 
   /**
@@ -324,10 +337,11 @@ export class FreshdeskClient {
     if (remaining === undefined || total === undefined) return;
     const reserve = Math.max(1, Math.ceil(total * (this.config.paceBelowShare ?? 0.1)));
     if (remaining > reserve) return;
-    const used = total - remaining;
-    const calls = this.recentCallStarts;
-    // The server counts a call when it arrives, a little after we sent it: the margin covers that.
-    const margin = Math.min(250, this.windowMs / 200);
+    // Budgets count credits; a call can cost more than one (includes): count back in calls.
+    const used = Math.ceil((total - remaining) / this.lastCallCost);
+    const calls = this.recentCalls;
+    // Clocks and timers are not exact to the millisecond: a small margin.
+    const margin = Math.min(250, Math.max(20, this.windowMs / 200));
     const freeAt = used > 0 && used <= calls.length ? calls[calls.length - used] + this.windowMs + margin : this.lastCallStartedAt + this.windowMs / total;
     const wait = freeAt - this.now();
     if (wait > 0) await this.waitForRateLimit(wait);
