@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ATHENA_MAX_REUSE_MINUTES } from '../engines/athena-limits';
 import type { QueryEngine } from '../engines/engine';
-import { EVENT_CACHE_ENV, eventCacheEnabled } from '../engines/event-cache';
+import { EVENT_CACHE_ENV, eventCacheEnabled } from '../engines/event-cache-switch';
 import { EVENTS_PREFIX } from '../lake-layout';
 import { InputError, UsageError } from '../errors';
 import type { CliContext } from './context';

@@ -37,8 +37,9 @@ import { LATEST_STATE_SNAPSHOT_TABLE } from '../snapshot/latest-state-merge';
 import { LOCAL_HISTORY_TABLE, createLocalSnapshotTables, localSnapshotLayout, localSnapshotViews, localSnapshotWatermark, updateLocalSnapshot, type LocalSnapshotTables } from '../snapshot/local-snapshot';
 import { lakeReadJsonOptions, readLakeJsonSql, sqlString, ticketEventsSelectList } from './lake-scan';
 
-/** Environment variable that turns the cache off for every engine that does not say otherwise: `FRESHLAKE_CACHE=0`. */
-export const EVENT_CACHE_ENV = 'FRESHLAKE_CACHE';
+import { EVENT_CACHE_ENV, eventCacheEnabled } from './event-cache-switch';
+
+export { EVENT_CACHE_ENV, eventCacheEnabled };
 /** The cache's directory inside the lake (hidden: outside `events/`, and a dot name). */
 export const EVENT_CACHE_DIR = '.cache';
 export const EVENT_CACHE_FILE = `${TICKET_EVENTS_TABLE}.duckdb`;
@@ -126,11 +127,6 @@ class CacheUnavailable extends Error {}
 
 /** Caches of this process that an open engine holds (by real lake path). */
 const heldInThisProcess = new Set<string>();
-
-/** False when the environment turns the cache off (`FRESHLAKE_CACHE=0`, `false`, `off` or `no`). */
-export function eventCacheEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  return !/^(0|false|off|no)$/i.test((env[EVENT_CACHE_ENV] ?? '').trim());
-}
 
 export function eventCachePath(lakeDir: string): string {
   return join(resolve(lakeDir), EVENT_CACHE_DIR, EVENT_CACHE_FILE);

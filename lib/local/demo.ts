@@ -20,12 +20,12 @@ import { helpdeskApiDimensions } from './helpdesk-catalog';
 import { writeEventFile } from './event-file-writer';
 import { ingestToLake, type IngestSummary } from './ingest';
 import type { ObjectFileWriter } from './lake-writer';
+import { DEFAULT_DEMO_LAKE_DIR } from './demo-defaults';
 
 /** Marks a lake directory as made by the demo and lists its files, so the next demo may delete them. */
 export const DEMO_MARKER_FILE = '.freshlake-demo';
 
-/** The demo's lake, relative to the working directory: never the default lake (.freshlake/lake). */
-export const DEFAULT_DEMO_LAKE_DIR = '.freshlake/demo-lake';
+export { DEFAULT_DEMO_LAKE_DIR };
 
 /**
  * Entries of a demo lake that are not data: the local engine's event cache (derived from the

@@ -17,8 +17,9 @@
  * check the lake's answers against it.
  */
 import { BACKLOG_STATUSES, DONE_STATUSES, TICKET_STATUS } from '../freshdesk-codes';
-import { isDay, utcDay } from '../lake-layout';
+import { utcDay } from '../lake-layout';
 import { SeededRandom } from './seeded-random';
+import { validateGenerateOptions } from './generate-options';
 import {
   AGENT_GROUPS,
   CUSTOM_STATUS,
@@ -33,6 +34,7 @@ import {
   type TicketType,
 } from './helpdesk-catalog';
 
+export { validateGenerateOptions };
 export type { TicketType } from './helpdesk-catalog';
 
 const SECOND = 1;
@@ -797,19 +799,6 @@ class DeliveryQueue {
     const b = this.heap[j];
     return a.at < b.at || (a.at === b.at && a.order < b.order);
   }
-}
-
-/** Checks generator options. @throws Error with a one-line message naming the option. */
-export function validateGenerateOptions(options: GenerateOptions): void {
-  if (!isDay(options.from)) throw new Error(`from "${options.from}" is not a day YYYY-MM-DD.`);
-  if (!isDay(options.to)) throw new Error(`to "${options.to}" is not a day YYYY-MM-DD.`);
-  if (options.to < options.from) throw new Error(`to (${options.to}) is before from (${options.from}).`);
-  if (!(options.ticketsPerDay > 0) || !Number.isFinite(options.ticketsPerDay)) throw new Error('ticketsPerDay must be a positive number.');
-  for (const [name, rate] of [['duplicateRate', options.duplicateRate], ['outOfOrderRate', options.outOfOrderRate], ['variantRate', options.variantRate]] as const) {
-    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new Error(`${name} must be between 0 and 1.`);
-  }
-  if (options.freshdeskAccount !== undefined && !/^\d+$/.test(options.freshdeskAccount)) throw new Error('freshdeskAccount must be digits (the <n> of aws.partner/freshworks.com/<n>/freshdesk).');
-  if (options.awsAccount !== undefined && !/^\d{12}$/.test(options.awsAccount)) throw new Error('awsAccount must be a 12-digit AWS account id.');
 }
 
 /**

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { QueryEngine, RowValue } from '../../engines/engine';
 import { UsageError } from '../../errors';
-import { DEFAULT_DEMO_LAKE_DIR, buildDemoLake } from '../../local/demo';
+import { DEFAULT_DEMO_LAKE_DIR } from '../../local/demo-defaults';
 import { bindSavedQuery, type SavedQuery } from '../../saved-queries';
 import { cliContext, type CliContext } from '../context';
 import { openEngine } from '../engine-options';
@@ -63,6 +63,8 @@ async function runDemo(options: DemoOptions, context: CliContext): Promise<void>
   const now = context.now();
 
   out('freshlake demo: the whole pipeline on this machine, no AWS account needed.');
+  // The generator and the local pipeline load with the command, not at CLI start-up (lib/cli/program.ts).
+  const { buildDemoLake } = await import('../../local/demo');
   const demo = await buildDemoLake({
     lakeDir,
     now,

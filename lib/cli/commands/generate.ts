@@ -3,8 +3,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { InputError, UsageError } from '../../errors';
 import { isDay, utcDay } from '../../lake-layout';
-import { generateTicketEvents, validateGenerateOptions, type GenerateOptions } from '../../local/generator';
-import { writeEventFile, writeEventLines, type TextSink } from '../../local/event-file-writer';
+import { validateGenerateOptions } from '../../local/generate-options';
+import type { GenerateOptions } from '../../local/generator';
+import type { TextSink } from '../../local/event-file-writer';
 import { cliContext } from '../context';
 import { positiveInteger } from '../options';
 
@@ -91,6 +92,11 @@ Examples:
       const context = cliContext(cmd);
       const started = Date.now();
       const generateOptions = generateOptionsFromCommandLine(options, context.now());
+      // The generator loads with the command, not at CLI start-up (lib/cli/program.ts).
+      const [{ generateTicketEvents }, { writeEventFile, writeEventLines }] = await Promise.all([
+        import('../../local/generator'),
+        import('../../local/event-file-writer'),
+      ]);
       let tickets = 0;
       const events = generateTicketEvents(generateOptions, () => tickets++);
       let result;
