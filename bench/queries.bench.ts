@@ -39,6 +39,7 @@ import { ingestToLake } from '../lib/local/ingest';
 import { bindSavedQuery, findSavedQuery, loadSavedQueries, type BoundParameter } from '../lib/saved-queries';
 import { TICKET_EVENT_COLUMNS, TICKET_EVENTS_TABLE, duckDbReadJsonColumns, quoteDuckDbIdentifier } from '../lib/schema';
 import { LAKE_VIEWS } from '../lib/views';
+import { LOCAL_DIMENSION_RELATIONS, dimensionViewSql } from '../lib/engines/dimension-scan';
 
 const OUT_DIR = join(__dirname, 'out');
 const LAKE_DIR = join(OUT_DIR, 'queries-lake');
@@ -135,6 +136,8 @@ class ReferenceLayoutEngine {
       `CREATE VIEW ${TICKET_EVENTS_TABLE} AS SELECT ${columns.join(', ')}, substr("time", 1, 10) AS dt ` +
         `FROM read_json('${join(folder, '*.jsonl')}', columns = ${duckDbReadJsonColumns()}, format = 'newline_delimited', ignore_errors = true)`,
     );
+    // No dimension snapshots in the reference layout: empty relations, as on a lake never synced (the views join them).
+    for (const name of LOCAL_DIMENSION_RELATIONS) await connection.run(dimensionViewSql(folder, name, false));
     for (const view of LAKE_VIEWS) await connection.run(`CREATE VIEW ${view.name} AS ${view.sql}`);
     return new ReferenceLayoutEngine(connection);
   }
