@@ -4,6 +4,8 @@
  *
  *   events/dt=YYYY-MM-DD/<file>.gz          one JSON event per line, gzip'd
  *   errors/<error-output-type>/...          records the transform or delivery could not process
+ *   dimensions/<name>/<name>.gz             names and definitions synced from the API (lib/dimensions)
+ *   sync/freshdesk-checkpoint.json          where the next sync starts (lib/freshdesk/checkpoint)
  *
  * This module has no dependencies: the transform Lambda bundles it.
  */
