@@ -81,11 +81,23 @@ export interface LocalEngineProps {
    */
   readonly onStatus?: (message: string) => void;
   /**
+   * With the cache: answer `ticket_history` from the cache's deduplicated history table and
+   * `ticket_latest_state` from its latest-state snapshot (lib/snapshot), both kept up to date as
+   * files arrive, instead of recomputing them from every event. The answers are the same.
+   * @default true, unless the environment sets FRESHLAKE_SNAPSHOT=0
+   */
+  readonly snapshot?: boolean;
+  /**
    * Gets one line per lake object that cannot be read (empty, not gzip, truncated, a link out of
    * the lake): it is left out of every answer. The CLI always prints these on stderr.
    * @default none
    */
   readonly onWarning?: (message: string) => void;
+}
+
+/** False when the environment turns the latest-state snapshot off (`FRESHLAKE_SNAPSHOT=0`, `false`, `off` or `no`). */
+export function snapshotEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  return !/^(0|false|off|no)$/i.test((env.FRESHLAKE_SNAPSHOT ?? '').trim());
 }
 
 /** The lake's event files (absolute paths), listed by the same glob read_json expands. */
@@ -144,7 +156,8 @@ export class LocalEngine implements QueryEngine {
         const snapshots = await setup.runAndReadAll(`SELECT count(*) FROM glob(${sqlString(dimensionFilesGlob(props.lakeDir, name))})`);
         await setup.run(dimensionViewSql(props.lakeDir, name, Number(snapshots.getRows()[0][0]) > 0));
       }
-      for (const view of LAKE_VIEWS) await setup.run(`CREATE OR REPLACE VIEW ${view.name} AS ${view.sql}`);
+      const snapshotViews = (props.snapshot ?? snapshotEnabled()) ? cache?.snapshotViews : undefined;
+      for (const view of LAKE_VIEWS) await setup.run(`CREATE OR REPLACE VIEW ${view.name} AS ${snapshotViews?.get(view.name) ?? view.sql}`);
       // Progress needs session settings, and no setting can change once the instance is confined.
       for (let i = 0; i < PROGRESS_CONNECTIONS; i++) {
         const connection = await instance.connect();
@@ -285,6 +298,7 @@ export class LocalEngine implements QueryEngine {
     const connection = await this.instance.connect();
     try {
       await connection.run(this.directViewSql);
+      for (const view of LAKE_VIEWS) await connection.run(`CREATE OR REPLACE VIEW ${view.name} AS ${view.sql}`);
       // Views bind ticket_events when a query runs: from here on every query reads the lake files.
       await connection.run(`DETACH ${EVENT_CACHE_CATALOG}`).catch(() => undefined);
     } finally {
