@@ -17,15 +17,12 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { InputError } from '../errors';
 import { writeFileAtomically } from '../local/lake-writer';
+import { CHECKPOINT_KEY } from './names';
 import type { TicketListFilter } from './ticket-crawl';
 
-/** Key of the checkpoint, relative to the lake directory or the bucket. */
-export const CHECKPOINT_KEY = 'sync/freshdesk-checkpoint.json';
+export { CHECKPOINT_KEY, DEFAULT_OVERLAP_SECONDS } from './names';
 
 export const CHECKPOINT_VERSION = 1;
-
-/** @default overlap of a resumed or incremental crawl, seconds. */
-export const DEFAULT_OVERLAP_SECONDS = 60;
 
 export interface ListCheckpoint {
   /** ISO-8601 second: the next crawl of this list may start here (minus the overlap). */

@@ -13,7 +13,8 @@ import { writeDimensionSnapshot } from '../dimensions';
 import { LakeDestination, type LakeDestinationProps } from '../local/ingest';
 import { ticketSnapshotRecord, type FreshdeskApiTicket } from '../ticket-snapshot';
 import { readLocalCheckpoint, writeLocalCheckpoint, type SyncCheckpoint } from './checkpoint';
-import { LOCAL_SNAPSHOT_SOURCE, type SyncSink } from './sync';
+import { LOCAL_SNAPSHOT_SOURCE } from './names';
+import type { SyncSink } from './sync';
 
 export interface LocalLakeSinkProps extends Pick<LakeDestinationProps, 'compressionLevel' | 'transform' | 'now'> {
   readonly lakeDir: string;

@@ -25,8 +25,7 @@ import { crawlTickets, isoSecond, updatedAtMs, type TicketCrawlStats, type Ticke
 /** Where a first sync starts by default: before any Freshdesk account existed, i.e. everything. */
 export const FULL_HISTORY_SINCE = '2010-01-01T00:00:00Z';
 
-/** Envelope `source` of snapshots when none is given (a stack's sync uses its partner event source name). */
-export const LOCAL_SNAPSHOT_SOURCE = 'freshlake.sync';
+export { LOCAL_SNAPSHOT_SOURCE } from './names';
 
 /**
  * The lists, in crawl order. The default list goes last: it is where tickets change all the time,

@@ -12,10 +12,10 @@ import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { RemoteError, UsageError, InputError } from '../../errors';
-import { CHECKPOINT_KEY, DEFAULT_OVERLAP_SECONDS } from '../../freshdesk/checkpoint';
-import { domainBaseUrl, FreshdeskClient, type FreshdeskClientConfig } from '../../freshdesk/client';
+import type { FreshdeskClientConfig } from '../../freshdesk/client';
+import { CHECKPOINT_KEY, DEFAULT_OVERLAP_SECONDS, LOCAL_SNAPSHOT_SOURCE } from '../../freshdesk/names';
 import type { ReconcileReport } from '../../freshdesk/reconcile';
-import { LOCAL_SNAPSHOT_SOURCE, type SyncSink, type SyncSummary } from '../../freshdesk/sync';
+import type { SyncSink, SyncSummary } from '../../freshdesk/sync';
 import { cliContext, type CliContext, type CliOutputStream } from '../context';
 import { addAwsOptions, awsClientConfig, type AwsOptions } from '../aws-options';
 import { InterruptedError } from '../error-report';
@@ -121,6 +121,7 @@ Examples:
 
 async function freshdeskClientConfig(options: SyncCommandOptions, context: CliContext, signal: AbortSignal): Promise<FreshdeskClientConfig> {
   if (!options.url === !options.domain) throw new UsageError('Pass --domain <name> (https://<name>.freshdesk.com) or --url <base-url> (one of them).');
+  const { domainBaseUrl } = await import('../../freshdesk/client');
   const baseUrl = options.url ?? domainBaseUrl(options.domain!);
   let apiKey: string | undefined;
   if (options.apiKeyFile) {
@@ -288,7 +289,7 @@ async function runCheck(
   const lakeName = onStack ? `stack ${options.stack}` : relative(context.cwd, lakeDir!) || '.';
   const since = options.since ?? new Date(context.now().getTime() - CHECK_DEFAULT_DAYS * 86_400_000).toISOString();
   if (!Number.isFinite(Date.parse(since))) throw new UsageError(`--since "${since}" is not a date: use e.g. 2026-11-01 or 2026-11-01T00:00:00Z.`);
-  const { reconcile, readLakeStates } = await import('../../freshdesk/reconcile');
+  const [{ reconcile, readLakeStates }, { FreshdeskClient }] = await Promise.all([import('../../freshdesk/reconcile'), import('../../freshdesk/client')]);
   const client = new FreshdeskClient(clientConfig);
   const report = await reconcile({
     client,
