@@ -187,11 +187,11 @@ describe('the report in Chromium', () => {
 
   it('follows dark mode and prints without the interactive parts', async () => {
     const { page, consoleErrors } = await openReport('dark');
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     expect(background).toBe('rgb(20, 23, 29)');
     await page.screenshot({ path: join(ARTIFACTS, 'report-dark.png'), fullPage: true });
     await page.emulateMedia({ media: 'print', colorScheme: 'dark' });
-    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
+    expect(await page.evaluate<string>('getComputedStyle(document.body).backgroundColor')).toBe('rgb(255, 255, 255)');
     expect(await page.locator('figcaption details').first().isVisible()).toBe(false);
     expect(consoleErrors).toEqual([]);
     await page.close();
