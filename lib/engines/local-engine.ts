@@ -88,12 +88,22 @@ export interface LocalEngineProps {
    */
   readonly snapshot?: boolean;
   /**
+   * DuckDB's memory limit for the questions (its buffer manager; sorts, joins and windows spill to
+   * a temporary directory beyond it). The default keeps every saved question under 400 MB of
+   * resident memory on a 3 M-event lake (`npm run bench -- queries-snapshot`).
+   * @default DEFAULT_MEMORY_LIMIT ('200MB')
+   */
+  readonly memoryLimit?: string;
+  /**
    * Gets one line per lake object that cannot be read (empty, not gzip, truncated, a link out of
    * the lake): it is left out of every answer. The CLI always prints these on stderr.
    * @default none
    */
   readonly onWarning?: (message: string) => void;
 }
+
+/** DuckDB memory limit of a local engine's questions (LocalEngineProps.memoryLimit). */
+export const DEFAULT_MEMORY_LIMIT = '200MB';
 
 /** False when the environment turns the latest-state snapshot off (`FRESHLAKE_SNAPSHOT=0`, `false`, `off` or `no`). */
 export function snapshotEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
@@ -166,6 +176,9 @@ export class LocalEngine implements QueryEngine {
         await connection.run('SET enable_progress_bar_print = false');
         progressConnections.push(connection);
       }
+      // Questions run within a memory bound, spilling to the engine's temporary directory beyond it;
+      // the cache update above ran without one (a one-time build of a big lake is faster unbounded).
+      await setup.run(`SET memory_limit = ${sqlString(props.memoryLimit ?? DEFAULT_MEMORY_LIMIT)}`);
       // Last: from here on the SQL run reads the lake and nothing else (lib/engines/sandbox).
       temporaryDirectory = mkdtempSync(join(tmpdir(), 'freshlake-duckdb-'));
       await confineToDirectories(setup, [props.lakeDir, ...lakeObjects.extraReadDirectories], temporaryDirectory);
