@@ -16,6 +16,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_ENV } from '../lambda/sync/config';
 import { FreshdeskLake } from '../lib/constructs/freshdesk-lake';
+import { LakeEncryptionKey } from '../lib/constructs/lake-encryption-key';
 import { addFreshlakeStacks } from '../lib/freshlake-stack';
 import { freshdeskBaseUrlOfDomain } from '../lib/constructs/scheduled-sync';
 import { PARTNER_SOURCE, actionsOf, bareStack, cdkJsonContext, evaluateIntrinsics, type PolicyStatementJson } from './cdk-synth';
@@ -162,6 +163,22 @@ describe('scheduled sync props', () => {
     const s = bareStack();
     const apiKeySecret = secretsmanager.Secret.fromSecretCompleteArn(s, 'ApiKey', SECRET_ARN);
     expect(() => new FreshdeskLake(s, 'Lake', { partnerEventSourceName: PARTNER_SOURCE, scheduledSync: { freshdeskDomain: 'acme', apiKeySecret, ...override } })).toThrow(message);
+  });
+
+  it('with a customer managed key: encrypts its log group with it and may use it for the bucket objects it writes', () => {
+    const s = bareStack();
+    const key = new LakeEncryptionKey(s, 'Key').key;
+    const apiKeySecret = secretsmanager.Secret.fromSecretCompleteArn(s, 'ApiKey', SECRET_ARN);
+    const keyedLake = new FreshdeskLake(s, 'Lake', { partnerEventSourceName: PARTNER_SOURCE, encryptionKey: key, scheduledSync: { freshdeskDomain: 'acme', apiKeySecret } });
+    const t = Template.fromStack(s);
+    const keyArn = { 'Fn::GetAtt': [s.getLogicalId(key.node.defaultChild as never), 'Arn'] };
+    t.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: keyArn, LogGroupName: Match.absent() });
+    const logGroup = t.toJSON().Resources[s.getLogicalId(keyedLake.scheduledSync!.logGroup.node.defaultChild as never)];
+    expect(logGroup.Properties.KmsKeyId).toEqual(keyArn);
+    const roleId = s.getLogicalId(keyedLake.scheduledSync!.function.role!.node.defaultChild as never);
+    const policies = Object.values(t.toJSON().Resources as Record<string, Resource>).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId));
+    const kms = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((st: PolicyStatementJson) => actionsOf(st).some((a) => a.startsWith('kms:')));
+    expect(kms).toEqual([expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn })]);
   });
 
   it('takes another schedule', () => {

@@ -307,6 +307,7 @@ export class FreshdeskLake extends Construct {
         bucket: this.dataBucket.bucket,
         snapshotSource: props.partnerEventSourceName,
         alarmTopic: props.alarmTopic,
+        logEncryptionKey: this.encryptionKey,
       });
     }
 
