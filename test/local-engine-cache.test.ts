@@ -18,7 +18,7 @@ import {
 } from '../lib/engines/event-cache';
 import { LocalEngine } from '../lib/engines/local-engine';
 import { eventsPartitionPrefix } from '../lib/lake-layout';
-import { DEMO_MARKER_FILE, prepareDemoLake } from '../lib/local/demo';
+import { prepareDemoLake, sealDemoLake } from '../lib/local/demo';
 import { bindSavedQuery, loadSavedQueries } from '../lib/saved-queries';
 import { runCliInProcess } from './cli-harness';
 import { FIXTURE_EVENTS, FIXTURE_NOW, writeFixtureLake } from './fixtures/lake';
@@ -412,7 +412,7 @@ describe('event cache: opting out', () => {
 
   it('goes with the demo lake: the demo deletes the whole lake directory, cache included, before rebuilding', async () => {
     const lakeDir = freshLake();
-    writeFileSync(join(lakeDir, DEMO_MARKER_FILE), 'made by the demo\n');
+    await sealDemoLake(lakeDir);
     await close(await open(lakeDir));
     expect(existsSync(eventCachePath(lakeDir))).toBe(true);
     await prepareDemoLake(lakeDir);
