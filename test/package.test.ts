@@ -124,6 +124,8 @@ describe('the packed tarball', () => {
     expect(shipped).toEqual(readdirSync(join(source, 'queries')).filter((f) => f.endsWith('.sql')).sort());
     expect(existsSync(join(installed, 'lib'))).toBe(false);
     expect(existsSync(join(installed, 'bin', 'freshlake.ts'))).toBe(false);
+    // The repository's own CDK app needs dev dependencies (cdk-nag): not part of the package.
+    expect(existsSync(join(installed, 'dist', 'bin', 'app.js'))).toBe(false);
   });
 });
 
