@@ -7,7 +7,10 @@ import { TICKET_SOURCE, TICKET_TYPES } from '../lib/freshdesk-codes';
 import { PARTNER_EVENT_SOURCE_NAME } from '../lib/event-pattern';
 import { generateHelpdesk, generateTicketEvents, type GeneratedEvent } from '../lib/local/generator';
 import { helpdeskApiDimensions } from '../lib/local/helpdesk-catalog';
-import { dimensionRowsFromApi } from '../lib/dimensions';
+import { dimensionRowsFromApi, readDimensionSnapshot } from '../lib/dimensions';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateOptionsFromCommandLine } from '../lib/cli/commands/generate';
 import { runCliInProcess } from './cli-harness';
 
@@ -258,6 +261,18 @@ describe('freshlake generate (command line)', () => {
     expect(lines.length).toBeGreaterThan(10);
     for (const line of lines) expect(JSON.parse(line).source).toBe('aws.partner/freshworks.com/1342406/freshdesk');
     expect(run.stderr).toMatch(/^Generated \d+ events \(\d+ tickets/);
+  });
+
+  it('writes the helpdesk\'s dimension tables into a lake with --dimensions, so ingesting its events gives names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'freshlake-generate-dims-'));
+    try {
+      const run = await runCliInProcess(['generate', '--from', '2026-05-04', '--to', '2026-05-04', '--tickets-per-day', '5', '--dimensions', 'lake'], { cwd: dir });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/^Wrote agents \(14\), groups \(4\), ticket_fields \(5\), ticket_statuses \(5\), business_hours \(1\), sla_policies \(1\) to lake\/dimensions\/\.$/m);
+      expect(readDimensionSnapshot(join(dir, 'lake'), 'ticket_statuses')?.find((r) => r.status === 6)).toMatchObject({ status_name: 'Waiting on Third Party', is_custom: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ends a --days window at the current time', () => {

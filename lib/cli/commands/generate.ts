@@ -20,6 +20,7 @@ interface GenerateCommandOptions {
   readonly region: string;
   readonly maxEvents?: number;
   readonly output?: string;
+  readonly dimensions?: string;
 }
 
 function day(text: string): string {
@@ -77,6 +78,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--region <region>', 'AWS region in the envelope', 'us-east-1')
     .option('--max-events <n>', 'stop after n events', positiveInteger(Number.MAX_SAFE_INTEGER))
     .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--dimensions <lake-dir>', "also write the made-up helpdesk's dimension tables (agents, groups, ticket statuses incl. the custom one, ...) into this lake, so its queries show names")
     .addHelpText(
       'after',
       `
@@ -86,6 +88,7 @@ the window ends at the current time, so tickets of today stop at the current min
 Examples:
   $ freshlake generate --days 30 --tickets-per-day 200 -o events.jsonl
   $ freshlake generate --from 2026-11-01 --to 2026-11-30 --seed demo | freshlake ingest -
+  $ freshlake generate --days 30 --dimensions .freshlake/lake | freshlake ingest -
   $ freshlake generate --from 2026-01-01 --to 2026-12-31 --tickets-per-day 550 -o year.jsonl`,
     )
     .action(async (options: GenerateCommandOptions, cmd: Command) => {
@@ -111,6 +114,19 @@ Examples:
         result = await writeEventLines(events, context.stdout as TextSink);
       }
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      if (options.dimensions) {
+        const [{ dimensionRowsFromApi, writeDimensionSnapshots }, { helpdeskApiDimensions }] = await Promise.all([
+          import('../../dimensions'),
+          import('../../local/helpdesk-catalog'),
+        ]);
+        let written;
+        try {
+          written = writeDimensionSnapshots(resolve(context.cwd, options.dimensions), dimensionRowsFromApi(helpdeskApiDimensions()));
+        } catch (error) {
+          throw new InputError(`Cannot write the dimension tables into ${options.dimensions}: ${(error as Error).message}`, { cause: error });
+        }
+        context.stderr.write(`Wrote ${written.map((t) => `${t.name} (${t.rows})`).join(', ')} to ${options.dimensions}/dimensions/.\n`);
+      }
       context.stderr.write(
         `Generated ${result.events} events (${tickets} tickets, ${result.duplicates} duplicate deliveries, ${(result.bytes / 1e6).toFixed(1)} MB) ` +
           `for ${generateOptions.from}..${generateOptions.to} in ${seconds} s${options.output ? ` to ${options.output}` : ''}.\n`,
