@@ -99,6 +99,17 @@ export function freshdeskSyncFromContext(app: Construct, sources: number): Fresh
   return { domain: domain.trim(), apiKeySecret: apiKeySecret.trim() };
 }
 
+/** `-c latestStateSnapshot=true`: each stack keeps the latest-state snapshot on Athena (FreshdeskLakeProps.latestStateSnapshot, defaults). */
+export const LATEST_STATE_SNAPSHOT_CONTEXT_KEY = 'latestStateSnapshot';
+
+/** The `latestStateSnapshot` context value: `{}` (the defaults) when true. @throws Error (one line) on anything but true/false. */
+export function latestStateSnapshotFromContext(app: Construct): FreshlakeStackProps['latestStateSnapshot'] {
+  const raw = app.node.tryGetContext(LATEST_STATE_SNAPSHOT_CONTEXT_KEY);
+  if (raw === undefined || raw === null || raw === false || raw === 'false') return undefined;
+  if (raw === true || raw === 'true') return {};
+  throw new Error(`Context ${LATEST_STATE_SNAPSHOT_CONTEXT_KEY} must be true or false, got ${JSON.stringify(raw)}.`);
+}
+
 /** `-c customerManagedKey=true`: each stack creates a customer managed KMS key for its lake. */
 export const CUSTOMER_MANAGED_KEY_CONTEXT_KEY = 'customerManagedKey';
 
@@ -148,8 +159,9 @@ export function addFreshlakeStacks(app: App, props: Partial<FreshlakeStackProps>
   const sources = partnerEventSourcesFromContext(app);
   const customerManagedKey = props.customerManagedKey ?? customerManagedKeyFromContext(app);
   const freshdeskSync = props.freshdeskSync ?? freshdeskSyncFromContext(app, sources.length);
+  const latestStateSnapshot = props.latestStateSnapshot ?? latestStateSnapshotFromContext(app);
   return sources.map((partnerEventSourceName) => {
     const stackName = stackNameForFreshdeskAccount(freshdeskAccountOfSource(partnerEventSourceName));
-    return new FreshlakeStack(app, stackName, { ...props, customerManagedKey, freshdeskSync, stackName, partnerEventSourceName });
+    return new FreshlakeStack(app, stackName, { ...props, customerManagedKey, freshdeskSync, latestStateSnapshot, stackName, partnerEventSourceName });
   });
 }

@@ -92,8 +92,14 @@ describe('LatestStateSnapshot', () => {
 });
 
 describe('a stack with latestStateSnapshot on', () => {
-  it('synthesizes with cdk-nag (no unacknowledged finding) and passes the CloudFormation validator', () => {
-    const { stacks, assembly } = synthFreshlakeApp({ partnerEventSource: PARTNER_SOURCE }, { latestStateSnapshot: {} });
+  it('is off unless asked for, and refuses a context value that is not true or false', () => {
+    const { stacks } = synthFreshlakeApp({ partnerEventSource: PARTNER_SOURCE });
+    expect(stacks[0].lake.latestStateSnapshot).toBeUndefined();
+    expect(() => synthFreshlakeApp({ partnerEventSource: PARTNER_SOURCE, latestStateSnapshot: 'yes' })).toThrow(/Context latestStateSnapshot must be true or false, got "yes"/);
+  });
+
+  it('synthesizes (cdk deploy -c latestStateSnapshot=true) with cdk-nag (no unacknowledged finding) and passes the CloudFormation validator', () => {
+    const { stacks, assembly } = synthFreshlakeApp({ partnerEventSource: PARTNER_SOURCE, latestStateSnapshot: 'true' });
     const [stack] = stacks;
     const template = assembly.getStackByName(stack.stackName).template;
     expect(Object.values(template.Resources as Record<string, { Type: string }>).filter((r) => r.Type === 'AWS::Scheduler::Schedule')).toHaveLength(2);
