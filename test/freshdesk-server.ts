@@ -112,6 +112,8 @@ export class FakeFreshdesk {
   clock: number;
   onRequest?: (request: RequestInfo, server: FakeFreshdesk) => void;
   rateLimit?: { perWindow: number; windowMs: number };
+  /** Set by GET /__test/drift?on=0: onRequest is not called. */
+  driftPaused = false;
   planLacks: Set<string>;
   readonly apiKey: string;
   private readonly tieOrder: 'id' | 'scrambled';
@@ -291,12 +293,32 @@ export class FakeFreshdesk {
       send(405, { message: 'Only GET is implemented by the test server' });
       return;
     }
+    if (url.pathname === '/__test/drift') {
+      // Not Freshdesk: stops (on=0) or restarts the command line's drift, to compare a sync by hand.
+      this.driftPaused = url.searchParams.get('on') === '0';
+      send(200, { drift: !this.driftPaused });
+      return;
+    }
+    if (url.pathname === '/__test/truth') {
+      // Not Freshdesk: what the server holds, for checking a sync run by hand (see serveFromCommandLine).
+      const listed = [...this.tickets.values()].filter((t) => !t.spam && !t.deleted);
+      const open = listed.filter((t) => t.status !== 4 && t.status !== 5);
+      send(200, {
+        tickets: this.tickets.size,
+        spam: [...this.tickets.values()].filter((t) => t.spam && !t.deleted).length,
+        deleted: [...this.tickets.values()].filter((t) => t.deleted).length,
+        backlog: open.length,
+        urgentUnassigned: open.filter((t) => t.priority === 4 && t.responder_id === null).length,
+        requests: this.requests.length,
+      });
+      return;
+    }
     const endpoint = url.pathname.replace(/^\/api\/v2\//, '');
     if (this.planLacks.has(endpoint)) {
       send(403, { code: 'access_denied', message: 'You are not authorized to perform this action.' });
       return;
     }
-    this.onRequest?.({ path: url.pathname, query: url.searchParams, number }, this);
+    if (!this.driftPaused) this.onRequest?.({ path: url.pathname, query: url.searchParams, number }, this);
     try {
       switch (endpoint) {
         case 'tickets':
@@ -597,3 +619,34 @@ export class MemorySyncSink implements SyncSink {
 function latestOrder(ticket: FreshdeskApiTicket): string {
   return `${ticket.updated_at}|${ticket.spam === true ? 1 : 0}${ticket.deleted === true ? 1 : 0}`;
 }
+
+/**
+ * `npx tsx test/freshdesk-server.ts [tickets] [calls-per-window] [window-ms] [--drift]`: serves a
+ * seeded account on 127.0.0.1 (API key "test-key") until Ctrl-C, to run `freshlake sync` against by
+ * hand. With --drift, tickets change while a sync pages (GET /__test/drift?on=0 pauses that).
+ * GET /__test/truth gives the counts a synced lake must show (both need the API key, like the API).
+ */
+async function serveFromCommandLine(args: readonly string[]): Promise<void> {
+  const [tickets = '32000', perWindow, windowMs] = args.filter((a) => !a.startsWith('--'));
+  const server = new FakeFreshdesk({ rateLimit: perWindow ? { perWindow: Number(perWindow), windowMs: Number(windowMs ?? 60_000) } : undefined });
+  seedAccount(server, { tickets: Number(tickets) });
+  if (args.includes('--drift')) {
+    let calls = 0;
+    const n = server.tickets.size;
+    server.onRequest = (request, s) => {
+      if (request.path !== '/api/v2/tickets' || ++calls % 3 !== 0) return;
+      s.advance(2);
+      const id = 1 + ((calls * 7919) % n);
+      if (calls % 15 === 0) s.update(id, { deleted: true });
+      else if (calls % 9 === 0) s.update(id, { spam: true });
+      else if (calls % 21 === 0) s.update(Array.from({ length: 150 }, (_, i) => 1 + ((id + i) % n)), { priority: 4, responder_id: null });
+      else s.update(id, { status: calls % 2 === 0 ? 4 : 2 });
+    };
+  }
+  const url = await server.start();
+  process.stdout.write(`${url}\n`);
+  process.on('SIGINT', () => void server.close().then(() => process.exit(0)));
+  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
+
+if (require.main === module) void serveFromCommandLine(process.argv.slice(2));
