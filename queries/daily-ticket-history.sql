@@ -50,30 +50,39 @@ unresolved_spans AS (
     AND coalesce(spam, false) = false
     AND coalesce(deleted, false) = false
 ),
+changes AS (
+  SELECT from_day AS day, priority, priority_name, group_id, 1 AS delta FROM unresolved_spans
+  UNION ALL
+  SELECT until_day AS day, priority, priority_name, group_id, -1 AS delta FROM unresolved_spans WHERE until_day IS NOT NULL
+),
+-- The grid ends today (or on the last change, if later) and starts at most 9,000 days earlier:
+-- Trino's sequence() makes at most 10,000 elements, and older changes only add to the first day.
+bounds AS (
+  SELECT
+    last_day,
+    CAST(date_add('day', -9000, last_day) AS date) AS first_grid_day
+  FROM (SELECT CASE WHEN max(day) > current_date THEN max(day) ELSE current_date END AS last_day FROM changes)
+),
 -- +1 on the day a span starts, -1 on the day it ends: the running sum is the count at the end of each day.
 daily_change AS (
-  SELECT day, priority, priority_name, group_id, sum(delta) AS delta
-  FROM (
-    SELECT from_day AS day, priority, priority_name, group_id, 1 AS delta FROM unresolved_spans
-    UNION ALL
-    SELECT until_day AS day, priority, priority_name, group_id, -1 AS delta FROM unresolved_spans WHERE until_day IS NOT NULL
-  )
-  GROUP BY day, priority, priority_name, group_id
+  SELECT
+    CASE WHEN c.day < b.first_grid_day THEN b.first_grid_day ELSE c.day END AS day,
+    c.priority, c.priority_name, c.group_id, sum(c.delta) AS delta
+  FROM changes c
+  CROSS JOIN bounds b
+  GROUP BY CASE WHEN c.day < b.first_grid_day THEN b.first_grid_day ELSE c.day END, c.priority, c.priority_name, c.group_id
 ),
 series AS (
   SELECT priority, priority_name, group_id, min(day) AS first_day
   FROM daily_change
   GROUP BY priority, priority_name, group_id
 ),
-last_day AS (
-  SELECT CASE WHEN max(day) > current_date THEN max(day) ELSE current_date END AS day FROM daily_change
-),
--- One row per series and day, from the series' first change to today (Trino's sequence: at most 10,000 days).
+-- One row per series and day, from the series' first change to the grid's last day.
 grid AS (
   SELECT s.priority, s.priority_name, s.group_id, CAST(d AS date) AS day
   FROM series s
-  CROSS JOIN last_day l
-  CROSS JOIN UNNEST(sequence(s.first_day, l.day, INTERVAL '1' DAY)) AS t(d)
+  CROSS JOIN bounds b
+  CROSS JOIN UNNEST(sequence(s.first_day, b.last_day, INTERVAL '1' DAY)) AS t(d)
 ),
 backlog AS (
   SELECT

@@ -101,6 +101,30 @@ describe('KPI queries on the fixture lake', () => {
     });
   });
 
+  it('daily-ticket-history keeps the day grid within Trino\'s 10,000-element sequence for a ticket created decades ago', async () => {
+    // One ticket first seen in 2026 but created in 1990 (history from before the lake): unresolved ever since.
+    const old = {
+      version: '0', id: 'e-old', 'detail-type': 'onTicketUpdate', source: 'aws.partner/freshworks.com/1342406/freshdesk', time: '2026-11-26T10:00:00Z',
+      detail: { ticket: { id: 77, status: 2, priority: 2, group_id: 5, created_at: '1990-01-01T00:00:00Z', updated_at: '2026-11-26T10:00:00Z' } },
+    };
+    const lakeDir = writeFixtureLake(join(root, 'old-lake'), { '2026-11-26': [[JSON.stringify(old)]] });
+    const oldEngine = await LocalEngine.open({ lakeDir, cache: false });
+    try {
+      const bound = bindSavedQuery(findSavedQuery(queries, 'daily-ticket-history'), { from: '1990-01-01', to: '2026-11-27' }, FIXTURE_NOW);
+      const result = await oldEngine.execute(bound.sql, bound.values);
+      const rows: RowValue[][] = [];
+      for await (const page of result.pages) rows.push(...page);
+      const days = rows.map((r) => String(r[0]));
+      // At most 9,001 days up to today (the grid's end), each with the ticket counted.
+      expect(days.length).toBeLessThanOrEqual(9001);
+      expect(days[0] > '2000-01-01').toBe(true);
+      expect(rows.every((r) => r[3] === 1)).toBe(true);
+      expect(days).toContain('2026-11-27');
+    } finally {
+      await oldEngine.close();
+    }
+  });
+
   describe('tickets-resolved-by-day', () => {
     it('counts moves from unresolved to Resolved or Closed, not Resolved to Closed', async () => {
       const rows = await run('tickets-resolved-by-day', WHOLE_LAKE);
