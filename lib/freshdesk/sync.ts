@@ -222,7 +222,13 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
   // reached (minus the overlap). Everything is new on a first sync.
   const previousSyncMs = Math.max(-Infinity, ...Object.values(previous?.lists ?? {}).map((l) => Date.parse(l!.updatedSince) - overlap * 1000));
   const byList: Record<TicketListFilter, number> = { default: 0, spam: 0, deleted: 0 };
+  // Versions near each list's cursor, for the final checkpoint's overlap window: pruned at every
+  // safe point to the window behind the cursor, so memory stays small however long the history.
   const emittedByList: Record<TicketListFilter, Map<number, number>> = { default: new Map(), spam: new Map(), deleted: new Map() };
+  const pruneBehind = (filter: TicketListFilter, updatedSince: string) => {
+    const keepFrom = Date.parse(updatedSince) - overlap * 1000;
+    for (const [id, ms] of emittedByList[filter]) if (ms < keepFrom) emittedByList[filter].delete(id);
+  };
   let newTickets = 0;
   let changedTickets = 0;
   let checkpointsWritten = 0;
@@ -277,6 +283,7 @@ export async function runSync(options: SyncOptions): Promise<SyncSummary> {
         report();
       },
       onSafePoint: async (filter, point) => {
+        if (emittedByList[filter].size > 10_000) pruneBehind(filter, point.updatedSince);
         listState[filter] = point.tieBlocks.length > 0 ? { updatedSince: point.updatedSince, tieBlocks: point.tieBlocks } : { updatedSince: point.updatedSince };
         if (sinceCheckpoint > 0 && (sinceCheckpoint >= everyTickets || Date.now() - lastCheckpointAt >= everyMs)) await writeCheckpoint(false);
       },
