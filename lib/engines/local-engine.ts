@@ -88,9 +88,11 @@ export interface LocalEngineProps {
    */
   readonly snapshot?: boolean;
   /**
-   * DuckDB's memory limit for the questions (its buffer manager; sorts, joins and windows spill to
-   * a temporary directory beyond it). The default keeps every saved question under 400 MB of
-   * resident memory on a 3 M-event lake (`npm run bench -- queries-snapshot`).
+   * DuckDB's memory limit for questions answered from the snapshot (its buffer manager; sorts,
+   * joins and windows spill to a temporary directory beyond it). The default keeps every saved
+   * question under 400 MB of resident memory on a 3 M-event lake (`npm run bench --
+   * queries-snapshot`). Without the snapshot (no cache, `snapshot: false`) DuckDB's own default
+   * applies: the full recomputation needs the memory.
    * @default DEFAULT_MEMORY_LIMIT ('200MB')
    */
   readonly memoryLimit?: string;
@@ -176,9 +178,11 @@ export class LocalEngine implements QueryEngine {
         await connection.run('SET enable_progress_bar_print = false');
         progressConnections.push(connection);
       }
-      // Questions run within a memory bound, spilling to the engine's temporary directory beyond it;
-      // the cache update above ran without one (a one-time build of a big lake is faster unbounded).
-      await setup.run(`SET memory_limit = ${sqlString(props.memoryLimit ?? DEFAULT_MEMORY_LIMIT)}`);
+      // Questions over the snapshot run within a memory bound, spilling to the engine's temporary
+      // directory beyond it. Not the full recomputation (no cache or no snapshot): ranking every
+      // event's full payload fails under such a bound where DuckDB cannot spill it. The cache
+      // update above ran unbounded too (a one-time build of a big lake is faster so).
+      if (snapshotViews) await setup.run(`SET memory_limit = ${sqlString(props.memoryLimit ?? DEFAULT_MEMORY_LIMIT)}`);
       // Last: from here on the SQL run reads the lake and nothing else (lib/engines/sandbox).
       temporaryDirectory = mkdtempSync(join(tmpdir(), 'freshlake-duckdb-'));
       await confineToDirectories(setup, [props.lakeDir, ...lakeObjects.extraReadDirectories], temporaryDirectory);
