@@ -143,6 +143,30 @@ describe('crawlTickets', () => {
     expect((error as Error).message).toMatch(/More than 30 tickets share updated_at .* stops at page 3/);
   });
 
+  it('rides out 5xx answers, dropped connections and a 429 in the middle of the crawl', async () => {
+    server = new FakeFreshdesk();
+    seedAccount(server, { tickets: 1500 });
+    let listCalls = 0;
+    server.onRequest = (request, s) => {
+      if (request.path !== '/api/v2/tickets') return;
+      listCalls++;
+      if (listCalls === 3) s.failNext(2, 502);
+      if (listCalls === 6) s.failNext(1, 0);
+      if (listCalls === 9) s.failNext(1, 429);
+    };
+    const client = new FreshdeskClient({ baseUrl: await server.start(), apiKey: 'test-key', baseDelayMs: 1, defaultRetryAfterMs: 1 });
+    const latest = new Map<number, string>();
+    await crawlTickets({
+      client,
+      lists: ALL_LISTS,
+      onTickets: async (_filter, tickets) => {
+        for (const t of tickets) latest.set(t.id, t.updated_at);
+      },
+    });
+    expect([...server.truth()].filter(([id, t]) => latest.get(id) !== t.updated_at)).toEqual([]);
+    expect(client.stats).toMatchObject({ retries: 3, rateLimited: 1 });
+  });
+
   it('marks tickets of the deleted list as deleted and hands them over once', async () => {
     server = new FakeFreshdesk();
     seedAccount(server, { tickets: 400, deletedShare: 0.2, spamShare: 0.1 });

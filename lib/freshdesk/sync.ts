@@ -16,7 +16,7 @@
  */
 import type { DimensionName, DimensionRow } from '../dimensions';
 import { dimensionRowsFromApi, type FreshdeskDimensionObjects } from '../dimensions';
-import { UsageError } from '../errors';
+import { RemoteError, UsageError } from '../errors';
 import type { FreshdeskApiTicket } from '../ticket-snapshot';
 import { FreshdeskAccessError, FreshdeskClient, type ClientStats, type FreshdeskClientConfig } from './client';
 import { CHECKPOINT_VERSION, DEFAULT_OVERLAP_SECONDS, crawlStart, knownVersions, type ListCheckpoint, type SyncCheckpoint } from './checkpoint';
@@ -148,7 +148,7 @@ async function fetchDimension(client: FreshdeskClient, endpoint: DimensionEndpoi
   for (let page = 1; page <= MAX_DIMENSION_PAGES; page++) {
     const response = await client.get<unknown>(endpoint.path, endpoint.paged ? { per_page: 100, page } : {});
     const body = response.body;
-    if (!Array.isArray(body)) throw new UsageError(`Freshdesk answered GET /api/v2/${endpoint.path} with something other than a JSON array; check that --url points at the Freshdesk API.`);
+    if (!Array.isArray(body)) throw new RemoteError(`Freshdesk answered GET /api/v2/${endpoint.path} with something other than a JSON array; check that --url points at the Freshdesk API.`);
     rows.push(...(body as Record<string, unknown>[]));
     if (!endpoint.paged || body.length < 100 || !response.nextPage) break;
   }
