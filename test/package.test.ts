@@ -18,12 +18,10 @@
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, emptyLakeDir, tempDir } from './cli-harness';
 
-/** What a checkout holds that is not part of the sources npm pack would start from. */
-const NOT_COPIED = new Set(['node_modules', 'dist', '.git', 'cdk.out', '.freshlake', 'coverage']);
 
 interface PackageJson {
   name: string;
@@ -88,13 +86,13 @@ function loadedModules(stderr: string): string[] {
 beforeAll(() => {
   work = tempDir('freshlake-package-');
   source = join(work, 'source');
-  cpSync(REPO_ROOT, source, {
-    recursive: true,
-    filter: (from) => {
-      const top = from.slice(REPO_ROOT.length + 1).split(/[\\/]/)[0];
-      return !NOT_COPIED.has(top) && !top.startsWith('.dist-build-');
-    },
-  });
+  // The sources as a clone has them, with this checkout's edits: tracked and new files, nothing
+  // .gitignore excludes (node_modules, dist/, bench/out/ with its generated lakes, ...).
+  const files = expectSuccess(run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], REPO_ROOT), 'git ls-files').stdout.split('\0');
+  for (const file of files.filter((f) => f.length > 0 && existsSync(join(REPO_ROOT, f)))) {
+    mkdirSync(dirname(join(source, file)), { recursive: true });
+    cpSync(join(REPO_ROOT, file), join(source, file));
+  }
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(source, 'node_modules'), 'dir');
   manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as PackageJson;
 
