@@ -131,7 +131,7 @@ async function writeDemoReport(engine: QueryEngine, catalog: readonly SavedQuery
     const started = Date.now();
     const { buildReport, writeReportFile } = await import('../../report/build-report');
     const { reportPeriod } = await import('../../report/sections');
-    const built = await buildReport({ engine, catalog, period: reportPeriod(now), source: `demo lake ${shownLake}`, subjects: true, concurrency: 3, now });
+    const built = await buildReport({ engine, catalog, period: reportPeriod(now), source: `demo lake ${shownLake}`, subjects: true, concurrency: 1, now });
     const file = join(dirname(lakeDir), 'report.html');
     writeReportFile(file, built.html);
     out(`-- freshlake report: ${Math.round(Buffer.byteLength(built.html) / 1024)} KB written to ${relative(context.cwd, file) || file} in ${seconds(Date.now() - started)}.`);

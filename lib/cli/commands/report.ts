@@ -26,8 +26,11 @@ interface ReportOptions extends EngineOptions {
 
 /** Trino's sequence() makes at most 10,000 days; ten years is plenty for a support report. */
 const MAX_REPORT_DAYS = 3660;
-/** Queries at once: Athena runs them in parallel; DuckDB shares its threads, so a few suffice. */
-const CONCURRENCY = { local: 3, athena: 8 } as const;
+/**
+ * Queries at once. Athena runs them in parallel in the workgroup. DuckDB already spreads one query
+ * over every core, and its memory limit is per engine: queries at once would split it and spill.
+ */
+const CONCURRENCY = { local: 1, athena: 8 } as const;
 
 export function registerReportCommand(program: Command): void {
   const command = program
