@@ -129,10 +129,19 @@ function bundleLambdas(out, compiled) {
 }
 
 function replaceDist(out) {
-  const old = `${DIST}.old-${process.pid}`;
-  if (existsSync(DIST)) renameSync(DIST, old);
-  renameSync(out, DIST);
-  rmSync(old, { recursive: true, force: true });
+  // Another build may swap its dist/ in between the two renames: then set that one aside too.
+  for (let attempt = 0; ; attempt++) {
+    const old = `${DIST}.old-${process.pid}-${attempt}`;
+    try {
+      if (existsSync(DIST)) renameSync(DIST, old);
+      renameSync(out, DIST);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes(error.code)) throw error;
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
+  }
 }
 
 main().catch((error) => {
