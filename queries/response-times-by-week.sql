@@ -1,5 +1,5 @@
 -- name: response-times-by-week
--- description: First response and resolution times in hours, median (p50) and p90, per UTC week of creation (weeks start on Monday) and priority (latest state), for tickets created between two UTC days; rows with scope 'week' sum up all priorities of a week, the row with scope 'period' the whole range. First response: created_at to the ticket's first_responded_at from the ticket stats that freshlake sync brings (Freshdesk's own first response); tickets without it (event-only history, or not answered yet) are counted apart, never guessed. Resolution: created_at to the first resolution as resolution-time defines it (the stats' resolved_at/closed_at from before any reopen, else the first Resolved or Closed event of a ticket whose create event is in the lake; unknown otherwise, and then not counted). Calendar hours, not business hours. Percentiles are exact (nearest rank), so both engines agree. Spam and deleted tickets are left out. Reads only the partitions from the first day on.
+-- description: First response and resolution times in hours, median (p50) and p90, per UTC week of creation (weeks start on Monday) and priority (latest state), for tickets created between two UTC days; rows with scope 'week' sum up all priorities of a week, the row with scope 'period' the whole range. First response: created_at to the ticket's first_responded_at from the ticket stats that freshlake sync brings (Freshdesk's own first response); tickets without it (event-only history, or not answered yet) are counted apart, never guessed. Resolution: created_at to the first resolution as resolution-time defines it (the stats' resolved_at/closed_at from before any reopen, else the first Resolved or Closed event of a ticket whose create event is in the lake; unknown otherwise, and then not counted). Calendar hours, not business hours. Percentiles are exact (nearest rank), so both engines agree. Spam and deleted tickets are left out. Reads the partitions from the first day on, and the latest state (tickets_latest).
 -- param: from date = today-30 | First UTC creation day
 -- param: to date = today | Last UTC creation day (inclusive)
 WITH events_since_from AS (
@@ -15,15 +15,6 @@ WITH events_since_from AS (
     END AS stats_done_at
   FROM ticket_history
   WHERE dt >= :from
-),
-latest AS (
-  SELECT
-    ticket_id, created_at, priority, priority_name, spam, deleted,
-    row_number() OVER (
-      PARTITION BY ticket_id
-      ORDER BY updated_at DESC NULLS LAST, event_time DESC NULLS LAST, event_id DESC
-    ) AS recency
-  FROM events_since_from
 ),
 -- The first resolution as resolution-time defines it: stats from before any reopen, else the first
 -- Resolved/Closed event of a ticket whose create event is in the lake; otherwise unknown.
@@ -48,12 +39,10 @@ created_in_range AS (
       WHEN t.first_done_stats_at IS NOT NULL THEN t.first_done_stats_at
       WHEN t.has_create_event THEN t.first_done_event_at
     END) AS double) / 3600 AS resolution_hours
-  FROM latest l
+  -- The latest state (spam and deleted tickets are not in tickets_latest).
+  FROM tickets_latest l
   JOIN per_ticket t ON t.ticket_id = l.ticket_id
-  WHERE l.recency = 1
-    AND CAST(l.created_at AS date) BETWEEN CAST(:from AS date) AND CAST(:to AS date)
-    AND coalesce(l.spam, false) = false
-    AND coalesce(l.deleted, false) = false
+  WHERE CAST(l.created_at AS date) BETWEEN CAST(:from AS date) AND CAST(:to AS date)
 ),
 scoped AS (
   SELECT 'week-priority' AS scope, week, priority, priority_name, first_response_hours, resolution_hours FROM created_in_range

@@ -1,5 +1,5 @@
 -- name: sla-by-week
--- description: SLA met, per UTC week of creation (weeks start on Monday) and priority (latest state), for tickets created between two UTC days; scope 'week' sums up all priorities of a week, scope 'period' the whole range. Resolution SLA: met when the first resolution (as resolution-time defines it) is at or before due_by; breached when it came later, or when the ticket is unresolved now and due_by has passed at as_of; tickets not yet due, and resolved tickets whose first resolution the history does not tell, are not counted. First response SLA: met when first_responded_at (ticket stats from freshlake sync) is at or before fr_due_by, breached when later; without stats, Freshdesk's own flag decides: breached if fr_escalated was ever set, met if fr_due_by passed without it. due_by and fr_due_by are the latest state's (Freshdesk moves them when the priority changes). Shares are met / (met + breached). Spam and deleted tickets are left out. Reads only the partitions from the first day on.
+-- description: SLA met, per UTC week of creation (weeks start on Monday) and priority (latest state), for tickets created between two UTC days; scope 'week' sums up all priorities of a week, scope 'period' the whole range. Resolution SLA: met when the first resolution (as resolution-time defines it) is at or before due_by; breached when it came later, or when the ticket is unresolved now and due_by has passed at as_of; tickets not yet due, and resolved tickets whose first resolution the history does not tell, are not counted. First response SLA: met when first_responded_at (ticket stats from freshlake sync) is at or before fr_due_by, breached when later; without stats, Freshdesk's own flag decides: breached if fr_escalated was ever set, met if fr_due_by passed without it. due_by and fr_due_by are the latest state's (Freshdesk moves them when the priority changes). Shares are met / (met + breached). Spam and deleted tickets are left out. Reads the partitions from the first day on, and the latest state (tickets_latest).
 -- param: from date = today-30 | First UTC creation day
 -- param: to date = today | Last UTC creation day (inclusive)
 -- param: as_of timestamp = now | UTC moment a due time counts as passed
@@ -16,15 +16,6 @@ WITH events_since_from AS (
     END AS stats_done_at
   FROM ticket_history
   WHERE dt >= :from
-),
-latest AS (
-  SELECT
-    ticket_id, created_at, status, priority, priority_name, spam, deleted, due_by, fr_due_by,
-    row_number() OVER (
-      PARTITION BY ticket_id
-      ORDER BY updated_at DESC NULLS LAST, event_time DESC NULLS LAST, event_id DESC
-    ) AS recency
-  FROM events_since_from
 ),
 -- The first resolution as resolution-time defines it: stats from before any reopen, else the first
 -- Resolved/Closed event of a ticket whose create event is in the lake; otherwise unknown.
@@ -53,12 +44,10 @@ tickets AS (
     END AS resolved_at,
     p.responded_at,
     p.fr_flagged
-  FROM latest l
+  -- The latest state (spam and deleted tickets are not in tickets_latest).
+  FROM tickets_latest l
   JOIN per_ticket p ON p.ticket_id = l.ticket_id
-  WHERE l.recency = 1
-    AND CAST(l.created_at AS date) BETWEEN CAST(:from AS date) AND CAST(:to AS date)
-    AND coalesce(l.spam, false) = false
-    AND coalesce(l.deleted, false) = false
+  WHERE CAST(l.created_at AS date) BETWEEN CAST(:from AS date) AND CAST(:to AS date)
 ),
 -- One row per ticket and SLA with its outcome; a due time is compared with :as_of in WHERE only.
 outcomes AS (
