@@ -17,7 +17,7 @@
  * would for a user.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, emptyLakeDir, tempDir } from './cli-harness';
@@ -76,6 +76,47 @@ function writeLoadRecorder(dir: string): string {
   );
   return path;
 }
+
+/** Lists, on stderr at exit, the source files (relative to `root`) and packages the process loaded. */
+function writeSourceRecorder(dir: string, root: string): string {
+  const path = join(dir, 'record-sources.js');
+  writeFileSync(
+    path,
+    `process.on('exit', () => {
+  const root = ${JSON.stringify(root + '/')};
+  const seen = new Set();
+  for (const file of Object.keys(require.cache)) {
+    const pkg = /[\\\\/]node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)[\\\\/]/.exec(file);
+    if (pkg) seen.add(pkg[1]);
+    else if (file.startsWith(root)) seen.add(file.slice(root.length));
+  }
+  require('node:fs').writeSync(2, 'LOADED ' + JSON.stringify([...seen].sort()) + '\\n');
+});
+`,
+  );
+  return path;
+}
+
+/**
+ * What `freshlake --help` must not load (lib/cli/program.ts: command modules load these in their
+ * actions): engines, DuckDB, the AWS SDK, the local pipeline, sync, report and view definitions.
+ */
+const HEAVY_AT_START_UP = [
+  /^@aws-sdk\//,
+  /^@smithy\//,
+  /^@duckdb\//,
+  /^cli-table3$/,
+  /^csv-stringify$/,
+  /^@observablehq\//,
+  /^d3/,
+  /^lib\/engines\/(local-engine|athena-engine|event-cache|lake-scan)\.ts$/,
+  /^lib\/local\/(generator|ingest|demo|lake-writer|firehose-sender|input-reader)\.ts$/,
+  /^lib\/freshdesk\/(sync|client|ticket-crawl|checkpoint|reconcile)\.ts$/,
+  /^lib\/report\//,
+  /^lib\/snapshot\//,
+  /^lib\/(views|glue-drift)\.ts$/,
+  /^lambda\//,
+];
 
 function loadedModules(stderr: string): string[] {
   const line = stderr.split('\n').find((l) => l.startsWith('LOADED '));
@@ -213,5 +254,11 @@ describe('the launcher in a source checkout', () => {
     const stale = expectSuccess(run(process.execPath, ['-r', recorder, launcher, '--version'], source), 'launcher, stale build');
     expect(stale.stdout.trim()).toBe(manifest.version);
     expect(loadedModules(stale.stderr)).toContain('tsx');
+
+    // From the sources every module is a file of its own, so the start-up set is visible.
+    const sources = expectSuccess(run(process.execPath, ['-r', writeSourceRecorder(work, realpathSync(source)), launcher, '--help'], source), 'launcher, --help from the sources');
+    const loaded = loadedModules(sources.stderr);
+    expect(loaded).toContain('lib/cli/program.ts');
+    expect(loaded.filter((m) => HEAVY_AT_START_UP.some((heavy) => heavy.test(m)))).toEqual([]);
   });
 });
