@@ -21,8 +21,9 @@
  * engines (lib/cli/engine-options.ts opens them), chart and report libraries, the local pipeline.
  * tsc compiles `await import()` to a require() on first use; bin/freshlake.js registers tsx for
  * both require() and import() when it runs the sources. test/package.test.ts checks that
- * `freshlake --help` and `freshlake queries` load neither the AWS SDK nor DuckDB, and
- * `npm run bench -- cli` measures the start-up (README, Development).
+ * `freshlake --help` and `freshlake queries` load neither the AWS SDK nor DuckDB, and that --help
+ * loads none of the modules in its HEAVY_AT_START_UP list (engines, local pipeline, sync, report,
+ * views); `npm run bench -- cli` measures the start-up (README, Development).
  */
 import { Command, CommanderError } from 'commander';
 import { attachCliContext, type CliContext } from './context';
