@@ -160,8 +160,10 @@ describe('the report in Chromium', () => {
     expect(expected['backlog-priority']).toBe(30);
     const emptyText = await page.$eval('figure[data-chart="first-response"] .empty', (p) => p.textContent);
     expect(emptyText).toMatch(/freshlake sync/);
-    // Every drawn chart has axes with labels and a legend or a single series.
+    // Every drawn chart's SVG is labelled with the chart's title and has axes with labels.
     for (const id of REPORT_CHART_IDS.filter((c) => expected[c] > 0)) {
+      const title = await page.$eval(`figure[data-chart="${id}"] h3`, (h) => h.textContent);
+      expect(await page.locator(`figure[data-chart="${id}"] svg[aria-label="${title}"]`).count(), id).toBe(1);
       expect(await page.locator(`figure[data-chart="${id}"] svg [aria-label="y-axis label"], figure[data-chart="${id}"] svg [aria-label="x-axis label"]`).count(), id).toBeGreaterThan(0);
     }
     await page.close();

@@ -91,8 +91,14 @@ export const PAGE_SCRIPT = String.raw`
     return { legend: true, domain: domain, range: domain.map(function (p) { var i = PRIORITIES.indexOf(p); return i < 0 ? '#777' : PRIORITY_COLORS[i]; }) };
   }
 
+  // The figure being drawn: its title and caption label the SVG for screen readers.
+  var currentFigure = null;
   function base(width, extra) {
     var options = { width: Math.max(320, width), height: 260, marginLeft: 56, marginBottom: 36, style: { fontSize: '12px', background: 'transparent' } };
+    if (currentFigure) {
+      options.ariaLabel = currentFigure.querySelector('h3').textContent;
+      options.ariaDescription = currentFigure.querySelector('figcaption').firstChild.textContent.trim();
+    }
     Object.keys(extra).forEach(function (k) { options[k] = extra[k]; });
     return Plot.plot(options);
   }
@@ -302,7 +308,9 @@ export const PAGE_SCRIPT = String.raw`
   document.querySelectorAll('figure[data-chart]').forEach(function (figure) {
     var body = figure.querySelector('.chart-body');
     var build = charts[figure.getAttribute('data-chart')];
+    currentFigure = figure;
     var chart = build ? build(body.clientWidth || 640) : null;
+    currentFigure = null;
     if (chart) {
       body.appendChild(chart);
       figure.setAttribute('data-rendered', 'true');

@@ -131,7 +131,7 @@ function chartFigure(chart: ChartSpec, definitions: Readonly<Record<string, stri
   const definition = definitions[chart.query] ?? '';
   return `<figure class="chart" data-chart="${chart.id}" data-query="${chart.query}"${chart.empty ? ` data-empty="${escapeHtml(chart.empty)}"` : ''}>
   <h3>${escapeHtml(chart.title)}</h3>
-  <div class="chart-body" role="img" aria-label="${escapeHtml(chart.title)}"></div>
+  <div class="chart-body"></div>
   <figcaption>${escapeHtml(chart.caption)} <details><summary>Definition (saved query <code>${escapeHtml(chart.query)}</code>)</summary><p>${escapeHtml(definition)}</p></details></figcaption>
 </figure>`;
 }
