@@ -111,7 +111,7 @@ function writeDayFile(lakeDir: string, day: string, name: string, events: readon
  * Overwrites bytes inside every data block of the cached events table, leaving the file headers
  * and the catalog intact: ATTACH still works, reading the rows fails DuckDB's block checksum.
  */
-async function damageCachedEventBlocks(lakeDir: string): Promise<void> {
+async function damageCachedEventBlocks(lakeDir: string, options: { lastRowGroupOnly?: boolean } = {}): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   let blocks: number[];
@@ -119,9 +119,17 @@ async function damageCachedEventBlocks(lakeDir: string): Promise<void> {
   try {
     await connection.run(`ATTACH '${eventCachePath(lakeDir)}' AS ${EVENT_CACHE_CATALOG} (READ_ONLY)`);
     const used = await connection.runAndReadAll(
-      `SELECT DISTINCT block_id FROM pragma_storage_info('${EVENT_CACHE_CATALOG}.events') WHERE block_id >= 0 ORDER BY 1`,
+      `SELECT DISTINCT row_group_id, block_id FROM pragma_storage_info('${EVENT_CACHE_CATALOG}.events') WHERE block_id >= 0 ORDER BY 1, 2`,
     );
-    blocks = used.getRows().map((r) => Number(r[0]));
+    const rows = used.getRows().map((r) => ({ rowGroup: Number(r[0]), block: Number(r[1]) }));
+    const lastRowGroup = Math.max(...rows.map((r) => r.rowGroup));
+    // Blocks shared with an earlier row group are left alone: the first rows must read cleanly.
+    const earlier = new Set(rows.filter((r) => r.rowGroup < lastRowGroup).map((r) => r.block));
+    blocks = [...new Set(rows.map((r) => r.block))];
+    if (options.lastRowGroupOnly) {
+      expect(lastRowGroup).toBeGreaterThan(0);
+      blocks = [...new Set(rows.filter((r) => r.rowGroup === lastRowGroup && !earlier.has(r.block)).map((r) => r.block))];
+    }
     const size = await connection.runAndReadAll(`SELECT block_size FROM pragma_database_size() WHERE database_name = '${EVENT_CACHE_CATALOG}'`);
     blockSize = Number(size.getRows()[0][0]);
   } finally {
@@ -357,6 +365,23 @@ describe('event cache: never fails a query', () => {
     const next = await open(lakeDir);
     expect(next.cache).toMatchObject({ mode: 'cached', filesLoaded: 5 });
     await expectSameAsDirect(next, lakeDir);
+  });
+
+  it('answers in full when the damage is in data blocks read after the first rows (a row group further on)', async () => {
+    // Two row groups (DuckDB: 122,880 rows each); only blocks of the second are damaged, so the
+    // damage shows after the first rows of a plain scan. Streamed, such a scan ended early without
+    // an error and returned the first row group only.
+    const lakeDir = join(root, `lake-${++lakeCount}`);
+    const events = Array.from({ length: 150_000 }, (_, i) => ({ ...FIXTURE_EVENTS.e1006Create, id: `e-many-${i}` }));
+    writeDayFile(lakeDir, '2026-11-27', 'many.gz', events);
+    await close(await open(lakeDir));
+    await damageCachedEventBlocks(lakeDir, { lastRowGroupOnly: true });
+    const engine = await LocalEngine.open({ lakeDir, threads: 1 });
+    opened.push(engine);
+    const ids = (await answer(engine, 'SELECT id FROM ticket_events')).rows;
+    expect(ids).toHaveLength(150_000);
+    expect(new Set(ids.map((r) => r[0])).size).toBe(150_000);
+    expect(engine.cache).toMatchObject({ mode: 'fallback', reason: expect.stringMatching(/^the cache file is damaged/) });
   });
 
   it('rebuilds a cache of another layout version', async () => {

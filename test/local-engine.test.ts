@@ -211,6 +211,18 @@ describe('LocalEngine.execute', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('fails a query whose error comes after the first rows, instead of returning part of the answer', async () => {
+    // DuckDB's streaming fetch ends a stream that failed half-way exactly like a finished one (the
+    // C API returns no chunk for both): streamed, this returned 872,448 of 3,000,000 rows and no error.
+    const sql = "SELECT CASE WHEN range < 1000000 THEN range ELSE CAST('x' || range AS INTEGER) END AS n FROM range(3000000)";
+    const error = await query(sql).then(
+      (rows) => new Error(`returned ${rows.length} rows`),
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(QueryError);
+    expect(error.message).toMatch(/^Conversion Error: Could not convert string 'x1000000' to INT32/);
+  });
+
   it('streams results in pages', async () => {
     const result = await engine.execute('SELECT range AS n FROM range(5000)', []);
     const sizes: number[] = [];

@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   DuckDBConnection,
-  DuckDBDataChunk,
+  DuckDBMaterializedResult,
   DuckDBInstance,
   DuckDBPreparedStatement,
-  DuckDBResult,
   DuckDBType,
   DuckDBTypeId,
   DuckDBValue,
@@ -246,25 +245,26 @@ export class LocalEngine implements QueryEngine {
       if (borrowed && !this.closed) this.progressConnections.push(borrowed);
       else connection.closeSync();
     };
-    const start = async (): Promise<{ result: DuckDBResult; first: DuckDBDataChunk | null }> => {
+    // The whole answer is computed before any row is handed out (a materialized result, held by
+    // DuckDB's buffer manager): DuckDB's streaming fetch ends a stream that failed half-way exactly
+    // like a finished one (the C API returns no chunk for both, and node-api cannot ask why), so a
+    // streamed answer could silently lose its last rows. Computed first, every error is an error,
+    // and a damaged cache found while computing it is replaced before any row is out.
+    const start = async (): Promise<DuckDBMaterializedResult> => {
       const parsedAsQuery = await refuseUnlessQuery(connection, sql);
       const prepared = await connection.prepare(sql);
       refuseUnlessQueryType(prepared, parsedAsQuery);
       bindParameters(prepared, values);
       throwIfAborted();
-      const result = await prepared.stream();
-      // The first chunk is fetched here, so a damaged cache found while computing it (aggregates,
-      // windows and sorts read every row before the first chunk) is replaced before any row is out.
-      return { result, first: await result.fetchChunk() };
+      return prepared.run();
     };
-    let result: DuckDBResult;
-    let first: DuckDBDataChunk | null;
+    let result: DuckDBMaterializedResult;
     try {
       try {
-        ({ result, first } = await start());
+        result = await start();
       } catch (error) {
         if (!(await this.replaceDamagedCache(error))) throw error;
-        ({ result, first } = await start());
+        result = await start();
       }
     } catch (error) {
       finish();
@@ -272,21 +272,12 @@ export class LocalEngine implements QueryEngine {
     }
     const types = result.columnTypes();
     const columns: ResultColumn[] = result.columnNames().map((name, i) => ({ name, type: trinoTypeName(types[i]) }));
-    const replaceDamagedCache = (error: unknown) => this.replaceDamagedCache(error);
     async function* pages(): AsyncGenerator<RowValue[][]> {
       try {
-        for (let chunk = first; ; ) {
-          if (!chunk || chunk.rowCount === 0) return;
-          yield chunk.getRows().map((row) => row.map((value, i) => normalizeValue(value, types[i])));
-          try {
-            throwIfAborted();
-            chunk = await result.fetchChunk();
-          } catch (error) {
-            if (await replaceDamagedCache(error)) {
-              throw new QueryError('The local cache turned out damaged after part of the answer was out: it is deleted; run the query again (the lake files are intact).', { cause: error });
-            }
-            throw queryError(error, options.signal);
-          }
+        for (let i = 0; i < result.chunkCount; i++) {
+          throwIfAborted();
+          const chunk = result.getChunk(i);
+          if (chunk.rowCount > 0) yield chunk.getRows().map((row) => row.map((value, column) => normalizeValue(value, types[column])));
         }
       } finally {
         finish();
