@@ -59,6 +59,11 @@ export const PAGE_SCRIPT = String.raw`
     return out;
   }
 
+  /** Gaps between daily bars only while bars are wide enough to show them (a year of days is not). */
+  function dayInset(rows) {
+    return new Set(rows.map(function (r) { return isoDay(r.date); })).size > 60 ? 0 : 0.5;
+  }
+
   /** Daily charts: a tick per day on short ranges (Plot would otherwise label hours). */
   function dailyX(rows) {
     var days = new Set(rows.map(function (r) { return isoDay(r.date); }));
@@ -119,7 +124,7 @@ export const PAGE_SCRIPT = String.raw`
         marks: [
           Plot.areaY(stacked, { x: 'date', y: 'value', fill: 'series', order: priorities, fillOpacity: 0.75 }),
           Plot.lineY(totals, { x: 'date', y: 'value', stroke: 'currentColor', strokeWidth: 1 }),
-          Plot.dot(totals, { x: 'date', y: 'value', r: 1.8, fill: 'currentColor', className: 'marks-points', tip: true,
+          Plot.dot(totals, { x: 'date', y: 'value', r: totals.length > 60 ? 1.2 : 2, fill: 'currentColor', className: 'marks-points', tip: true,
             title: function (d) { return isoDay(d.date) + ': ' + d.value + ' unresolved'; } }),
           Plot.ruleY([0]),
         ],
@@ -152,7 +157,7 @@ export const PAGE_SCRIPT = String.raw`
         y: { label: 'Resolutions per day', grid: true },
         color: priorityScale(rows.map(function (r) { return r.priority; })),
         marks: [
-          Plot.rectY(rows, { x: 'date', interval: 'day', y: 'value', fill: 'priority', order: PRIORITIES, inset: 0.5, className: 'marks-points', tip: true,
+          Plot.rectY(rows, { x: 'date', interval: 'day', y: 'value', fill: 'priority', order: PRIORITIES, inset: dayInset(rows), className: 'marks-points', tip: true,
             title: function (d) { return isoDay(d.date) + ', ' + d.priority + ': ' + d.value + ' resolutions (' + d.tickets + ' tickets)'; } }),
           Plot.ruleY([0]),
         ],
@@ -281,7 +286,7 @@ export const PAGE_SCRIPT = String.raw`
       y: { label: 'Tickets created per day', grid: true },
       color: { legend: true, type: 'ordinal', scheme: 'observable10', label: label },
       marks: [
-        Plot.rectY(rows, { x: 'date', interval: 'day', y: 'value', fill: 'series', inset: 0.5, className: 'marks-points', tip: true,
+        Plot.rectY(rows, { x: 'date', interval: 'day', y: 'value', fill: 'series', inset: dayInset(rows), className: 'marks-points', tip: true,
           title: function (d) { return isoDay(d.date) + ', ' + d.series + ': ' + d.value + ' tickets'; } }),
         Plot.ruleY([0]),
       ],
