@@ -247,7 +247,7 @@ export const PAGE_SCRIPT = String.raw`
       });
       return base(width, {
         height: 60 + 26 * order.length,
-        marginLeft: 150,
+        marginLeft: 170,
         y: { label: null, domain: order },
         x: { label: 'Unresolved tickets now', grid: true },
         color: { legend: true, domain: statuses.map(function (s) { return s[1]; }), range: ['#3b82c4', '#f0b429', '#8a9bb0'] },
@@ -265,7 +265,7 @@ export const PAGE_SCRIPT = String.raw`
       if (top.length === 0) return null;
       return base(width, {
         height: 60 + 22 * top.length,
-        marginLeft: 150,
+        marginLeft: 170,
         y: { label: null, domain: top.map(function (d) { return d.agent; }) },
         x: { label: 'Unresolved tickets assigned now', grid: true },
         marks: [
