@@ -4,7 +4,7 @@
  * deduplicated history equal the full recomputation over the lake files; the cache loads only the
  * new files; a deleted or rewritten file (whose events may be in a latest state) rebuilds both.
  */
-import { mkdtempSync, rmSync, unlinkSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -53,6 +53,8 @@ describe('the latest-state snapshot in the local event cache', () => {
         roots.push(lake);
         try {
           const all = deliveries(events, redeliveries);
+          // A lake whose first batches bring nothing is still a lake (an empty one).
+          mkdirSync(join(lake, 'events'), { recursive: true });
           writeBatch(lake, all, 0);
           for (let batch = 1; batch < BATCHES; batch++) {
             const written = writeBatch(lake, all, batch);
