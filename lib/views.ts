@@ -68,7 +68,9 @@ const HISTORY_COLUMNS: readonly ViewColumn[] = [
   { name: 'spam', type: BOOL, expression: 'detail.ticket.spam', comment: 'Marked as spam' },
   { name: 'tags', type: ColumnType.array(S), expression: 'detail.ticket.tags', comment: 'Ticket tags' },
   { name: 'custom_fields', type: S, expression: 'detail.ticket.custom_fields', comment: 'cf_* fields as JSON text' },
-  // From include=stats: only API snapshots (lib/ticket-snapshot) carry them; NULL on partner events.
+  // From include=stats: only API snapshots (lib/ticket-snapshot) carry them; NULL on partner events,
+  // so also in the latest state when its version is an event. Questions aggregate them over
+  // ticket_history (first-response-time, resolution-time), where every snapshot's values are.
   { name: 'first_responded_at', type: TS, expression: timestampOf('detail.ticket.stats.first_responded_at'), comment: 'First agent response (UTC; API snapshots only)' },
   { name: 'resolved_at', type: TS, expression: timestampOf('detail.ticket.stats.resolved_at'), comment: 'Last resolved (UTC; API snapshots only)' },
   { name: 'closed_at', type: TS, expression: timestampOf('detail.ticket.stats.closed_at'), comment: 'Last closed (UTC; API snapshots only)' },
