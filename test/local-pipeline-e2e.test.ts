@@ -5,7 +5,7 @@
  * ticket state, not the events and not SQL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalEngine } from '../lib/engines/local-engine';
@@ -456,6 +456,8 @@ describe('saved queries answer what really happened', () => {
     }
     expected.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id || (a.breach < b.breach ? -1 : a.breach > b.breach ? 1 : 0));
     expect(new Set(expected.map((e) => e.breach)).size).toBe(2);
+    // as_of matters: some unresolved tickets are not due yet at as_of.
+    expect(tickets.some((t) => isUnresolved(t) && !t.spam && t.dueByMs >= asOf)).toBe(true);
     const rows = await run('sla-breaching-now', { as_of: '2026-03-15 12:00:00' });
     expect(rows.map((r) => `${r.ticket_id}|${r.breach}|${r.due_at}|${r.priority_name}|${r.group_id}|${r.responder_id}|${r.created_at}`)).toEqual(
       expected.map((e) => `${e.id}|${e.breach}|${timestampText(e.dueAt)}|${priorityName(e.t.priority)}|${e.t.groupId}|${e.t.responderId}|${timestampText(e.t.createdAtMs)}`),
@@ -544,5 +546,36 @@ describe('saved queries answer what really happened', () => {
     const covered = ['urgent-unassigned', 'backlog', 'agent-workload', 'reopened-tickets', 'refund-tickets-today', 'tickets-created-by-day', 'time-to-first-assignment', 'resolution-time', 'escalations', 'sla-due-soon', 'recent-events', 'first-response-time',
       'daily-ticket-history', 'tickets-resolved-by-day', 'response-times-by-week', 'sla-by-week', 'sla-breaching-now', 'reopens-and-handoffs-by-week', 'group-workload'];
     expect(catalog.map((q) => q.name).filter((name) => !covered.includes(name))).toEqual([]);
+  });
+});
+
+describe('query edges the generated days do not reach', () => {
+  it('tickets-resolved-by-day counts a resolution saved just before midnight on the last day, whose event is dated the next day', async () => {
+    // Built from a generated create event: the same ticket created at 20:00 and resolved at
+    // 23:59:59 on 2026-03-10, the update's event leaving Freshdesk at 00:00:01 on 2026-03-11.
+    const template = JSON.parse(events.find((e) => e.detailType === 'onTicketCreate')!.json);
+    const at = (envelopeTime: string, ticket: Record<string, unknown>, detailType: string, id: string) =>
+      JSON.stringify({ ...template, id, 'detail-type': detailType, time: envelopeTime, detail: { ...template.detail, ticket: { ...template.detail.ticket, ...ticket } } });
+    const ticket = { id: 1, spam: false, priority: 2, created_at: '2026-03-10T20:00:00Z' };
+    const lines = [
+      at('2026-03-10T20:00:01Z', { ...ticket, status: 2, updated_at: '2026-03-10T20:00:00Z' }, 'onTicketCreate', 'edge-create'),
+      at('2026-03-11T00:00:01Z', { ...ticket, status: 4, updated_at: '2026-03-10T23:59:59Z', changes: { status: [2, 4] } }, 'onTicketUpdate', 'edge-resolve'),
+    ];
+    const edgeDir = join(dir, 'edge');
+    mkdirSync(edgeDir);
+    writeFileSync(join(edgeDir, 'events.jsonl'), lines.join('\n') + '\n');
+    const ingested = await ingestToLake({ inputs: [join(edgeDir, 'events.jsonl')], lakeDir: join(edgeDir, 'lake') });
+    expect(ingested.written).toBe(2);
+    expect(ingested.days).toEqual(['2026-03-10', '2026-03-11']);
+    const edge = await LocalEngine.open({ lakeDir: join(edgeDir, 'lake') });
+    try {
+      const bound = bindSavedQuery(findSavedQuery(catalog, 'tickets-resolved-by-day'), { from: '2026-03-10', to: '2026-03-10' }, NOW);
+      const result = await edge.execute(bound.sql, bound.values);
+      const rows: RowValue[][] = [];
+      for await (const page of result.pages) rows.push(...page);
+      expect(rows).toEqual([['2026-03-10', 'Medium', 1, 1]]);
+    } finally {
+      await edge.close();
+    }
   });
 });
