@@ -52,7 +52,7 @@ function pageIds(page: number, perPage: number, cursor = SINCE): number[] {
 }
 
 describe('crawlTickets', () => {
-  it('lists all 35,000 tickets of an account (past the 300-page cap and the 30-day window) exactly once, at about 10 calls per 1,000', async () => {
+  it('lists all 35,000 tickets of an account (past the 300-page cap and the 30-day window) exactly once, at under 10.8 calls per 1,000', async () => {
     server = new FakeFreshdesk();
     seedAccount(server, { tickets: 35_000, spamShare: 0.02, deletedShare: 0.02 });
     const { result, wrong, emittedTwice } = await crawlAll();
@@ -62,7 +62,9 @@ describe('crawlTickets', () => {
     const pages = server.requests.map((r) => Number(new URLSearchParams(r.query).get('page')));
     expect(Math.max(...pages)).toBeLessThanOrEqual(300);
     expect(server.requests.every((r) => r.status === 200)).toBe(true);
-    expect(result.pages / 35).toBeLessThan(10.5);
+    // Floor 10; + the cursor's second read again after each page; + one page after each tie block
+    // paged by offset (read on from the second after it, since the tickets behind it may have shifted).
+    expect(result.pages / 35).toBeLessThan(10.8);
   }, 60_000);
 
   it('pages through a tie block longer than a page instead of skipping it', async () => {

@@ -18,7 +18,10 @@
  *    the tickets behind it shift forward: one may be skipped. Such a departure is always
  *    detected (the departed ticket comes back later in the crawl with a newer updated_at: after
  *    a block the crawl always reads on from a time, also when the list ended inside the block),
- *    and the block is then read again before the crawl ends, until a pass finds nothing new.
+ *    and the block is then read again before the crawl ends, until a pass finds nothing new. The
+ *    skipped ticket may also be the first one after the block, which a re-read of the block's
+ *    second does not list: so the crawl reads on from the second after the block (page 1), not
+ *    from the last updated_at of the offset page that crossed the block's end.
  * 4. A tie block longer than 300 pages (30,000 tickets with one updated_at) cannot be paged past
  *    with the list API alone: the crawl stops with TieBlockTooLargeError rather than skip them.
  * 5. The default, spam and deleted lists are crawled one after another with one ledger of
@@ -257,8 +260,12 @@ class ListCrawler {
       }
       const lastMs = updatedAtMs(tickets[tickets.length - 1]);
       if (lastMs > this.cursorMs) {
-        // Restart from a time, never trust page N+1.
-        this.cursorMs = lastMs;
+        // Restart from a time, never trust page N+1. A page read by offset (page > 1: the end of
+        // a tie block) may have skipped tickets *after* the block, not only inside it: when a
+        // ticket left the block meanwhile, everything behind it shifted forward, and the first
+        // ticket after the block can fall before this offset. Re-reading the block only finds its
+        // own second, so read on from the second after the block, not from this page's last one.
+        this.cursorMs = page > 1 ? this.cursorMs + 1000 : lastMs;
         page = 1;
         await this.safePoint();
         continue;
