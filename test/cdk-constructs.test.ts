@@ -4,7 +4,7 @@
  * alarm actions, the event-pattern conversion and the Presto view encoding.
  */
 import { join } from 'node:path';
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -18,6 +18,7 @@ import { ticketEventPattern } from '../lib/event-pattern';
 import { loadSavedQueries, positionalSql } from '../lib/saved-queries';
 import { LAKE_VIEWS } from '../lib/views';
 import {
+  AccessLogsBucket,
   FirehoseTargetWithDeadLetterQueue,
   LakeBucket,
   LakeDeliveryStream,
@@ -268,5 +269,26 @@ describe('flattenCfnReference (cdk-nag finding ids)', () => {
     ['arn:aws:s3:::b/${x}', 'arn:aws:s3:::b/<x>'],
   ])('flattens %o', (value, flat) => {
     expect(flattenCfnReference(value)).toBe(flat);
+  });
+});
+
+describe('server access logs without feature flags', () => {
+  it('reach the logs bucket through its bucket policy in an app that sets no feature flags (no ACL, which the buckets disable)', () => {
+    // An app with no cdk.json context: aws-cdk-lib would otherwise fall back to the log-delivery
+    // ACL and stop with "objectOwnership must be set to ObjectWriter".
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'NoFlags');
+    const logs = new AccessLogsBucket(stack, 'Logs');
+    new LakeBucket(stack, 'Data', { serverAccessLogsBucket: logs.bucket, serverAccessLogsPrefix: 'data/' });
+    new LakeWorkGroup(stack, 'Athena', { workGroupName: 'lake', serverAccessLogsBucket: logs.bucket });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: 's3:PutObject', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' } })]),
+      },
+    });
+    for (const bucket of Object.values(template.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.Properties?.AccessControl).toBeUndefined();
+      expect(bucket.Properties?.OwnershipControls?.Rules?.[0]?.ObjectOwnership).toBe('BucketOwnerEnforced');
+    }
   });
 });

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeGuardRule } from './nag-findings';
-import { ABORT_INCOMPLETE_UPLOADS_AFTER, SECURE_BUCKET_PROPS } from './secure-bucket-props';
+import { ABORT_INCOMPLETE_UPLOADS_AFTER, SECURE_BUCKET_PROPS, deliverAccessLogsByBucketPolicy } from './secure-bucket-props';
 
 /** Properties of an {@link AccessLogsBucket}. */
 export interface AccessLogsBucketProps {
@@ -33,6 +33,7 @@ export class AccessLogsBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {
     super(scope, id);
+    deliverAccessLogsByBucketPolicy(this);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...SECURE_BUCKET_PROPS,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

@@ -1,4 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import type { Construct } from 'constructs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { acknowledgeGuardRule } from './nag-findings';
@@ -18,6 +20,18 @@ export const SECURE_BUCKET_PROPS = {
   minimumTLSVersion: 1.2,
   objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
 } as const satisfies s3.BucketProps;
+
+/**
+ * S3 server access logs reach the logs bucket through its bucket policy, never through the
+ * log-delivery ACL, whatever feature flags the app sets: the lake's buckets disable ACLs
+ * (BUCKET_OWNER_ENFORCED), and without `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`
+ * aws-cdk-lib falls back to the ACL and synthesis fails ("objectOwnership must be set to
+ * ObjectWriter"). The flag is read at the logs bucket (allowLogDelivery), so the construct that
+ * creates a logs bucket calls this on itself, before adding any child.
+ */
+export function deliverAccessLogsByBucketPolicy(scope: Construct): void {
+  scope.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+}
 
 /** Firehose and Athena write with multipart uploads; a failed one leaves parts that are billed until aborted. */
 export const ABORT_INCOMPLETE_UPLOADS_AFTER = Duration.days(7);
