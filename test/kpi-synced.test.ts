@@ -4,38 +4,14 @@
  * deleted ticket gone, names from the dimension tables. Worked out by hand from the stories told in
  * the two fixture files; the partner-event part is the same as in test/kpi-queries.test.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RowValue } from '../lib/engines/engine';
-import { LocalEngine } from '../lib/engines/local-engine';
-import { bindSavedQuery, findSavedQuery, loadSavedQueries } from '../lib/saved-queries';
-import { FIXTURE_NOW, GROUP_BILLING, GROUP_TECH } from './fixtures/lake';
+import { describe, expect, it } from 'vitest';
+import { GROUP_BILLING, GROUP_TECH } from './fixtures/lake';
+import { savedQueriesOnFixtureLake } from './fixtures/saved-queries-session';
 import { writeSyncedFixtureLake } from './fixtures/synced-lake';
 
 const WHOLE_LAKE = { from: '2026-11-24', to: '2026-11-27' };
-let root: string;
-let engine: LocalEngine;
-const queries = loadSavedQueries();
-
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'freshlake-kpi-synced-'));
-  engine = await LocalEngine.open({ lakeDir: writeSyncedFixtureLake(join(root, 'lake')), cache: false });
-});
-
-afterAll(async () => {
-  await engine?.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function run(name: string, raw: Record<string, string> = {}): Promise<Record<string, RowValue>[]> {
-  const bound = bindSavedQuery(findSavedQuery(queries, name), raw, FIXTURE_NOW);
-  const result = await engine.execute(bound.sql, bound.values);
-  const rows: Record<string, RowValue>[] = [];
-  for await (const page of result.pages) rows.push(...page.map((row) => Object.fromEntries(result.columns.map((c, i) => [c.name, row[i]]))));
-  return rows;
-}
+const session = savedQueriesOnFixtureLake(writeSyncedFixtureLake, 'freshlake-kpi-synced-');
+const run = session.run;
 
 describe('KPI queries after a sync', () => {
   it('daily-ticket-history counts snapshot-only tickets from their creation and drops a ticket once it is deleted', async () => {

@@ -3,41 +3,18 @@
  * names from the dimension tables, custom statuses in the backlog, deleted tickets gone, and
  * transition questions that use the ticket stats where they answer and leave out what they cannot.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RowValue } from '../lib/engines/engine';
-import { LocalEngine } from '../lib/engines/local-engine';
-import { bindSavedQuery, findSavedQuery, loadSavedQueries } from '../lib/saved-queries';
-import { AGENT_ANNA, AGENT_BOB, FIXTURE_NOW, GROUP_BILLING, GROUP_TECH } from './fixtures/lake';
+import { AGENT_ANNA, AGENT_BOB, GROUP_BILLING, GROUP_TECH } from './fixtures/lake';
+import { savedQueriesOnFixtureLake } from './fixtures/saved-queries-session';
 import { writeSyncedFixtureLake } from './fixtures/synced-lake';
 
-let root: string;
-let engine: LocalEngine;
-const queries = loadSavedQueries();
 const WHOLE_LAKE = { from: '2026-11-24', to: '2026-11-27' };
-
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'freshlake-saved-queries-sync-'));
-  engine = await LocalEngine.open({ lakeDir: writeSyncedFixtureLake(join(root, 'lake')), cache: false });
-});
-
-afterAll(async () => {
-  await engine?.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function run(name: string, raw: Record<string, string> = {}): Promise<Record<string, RowValue>[]> {
-  const bound = bindSavedQuery(findSavedQuery(queries, name), raw, FIXTURE_NOW);
-  const result = await engine.execute(bound.sql, bound.values);
-  const rows: Record<string, RowValue>[] = [];
-  for await (const page of result.pages) rows.push(...page.map((row) => Object.fromEntries(result.columns.map((c, i) => [c.name, row[i]]))));
-  return rows;
-}
+const session = savedQueriesOnFixtureLake(writeSyncedFixtureLake, 'freshlake-saved-queries-sync-');
+const run = session.run;
 
 async function sql(text: string): Promise<RowValue[][]> {
-  const result = await engine.execute(text, []);
+  const result = await session.engine.execute(text, []);
   const rows: RowValue[][] = [];
   for await (const page of result.pages) rows.push(...page);
   return rows;
