@@ -15,13 +15,18 @@
  * 3. A page made only of the cursor's second is a tie block at least a page long (a bulk edit):
  *    there the crawl must page by offset (page 2, 3, ... at the same cursor). If a ticket of that
  *    block that was already read is updated while the block is paged, it leaves the block and
- *    the tickets behind it shift forward: one may be skipped. Such a departure is always
- *    detected (the departed ticket comes back later in the crawl with a newer updated_at: after
- *    a block the crawl always reads on from a time, also when the list ended inside the block),
- *    and the block is then read again before the crawl ends, until a pass finds nothing new. The
- *    skipped ticket may also be the first one after the block, which a re-read of the block's
- *    second does not list: so the crawl reads on from the second after the block (page 1), not
- *    from the last updated_at of the offset page that crossed the block's end.
+ *    the tickets behind it shift forward: one may be skipped. Where the offset page that leaves
+ *    the block (or ends the list) begins matters:
+ *    - inside the block: whatever was skipped has the block's updated_at, and every ticket after
+ *      the block is on that page or at/after its last updated_at (a change moves a ticket to the
+ *      end, at the clock's second), so the crawl reads on from that page's last updated_at like
+ *      after any page (and stops there if the page was short: the rest of the list was on it);
+ *    - past the block: the first tickets after the block may have been skipped too, and so may
+ *      the departed tickets themselves when the list behind the block is short (then nothing
+ *      would ever show the departure), so the crawl reads on from the second after the block.
+ *    Either way every departure is detected (the departed ticket comes back later in the crawl
+ *    with a newer updated_at), and the block is then read again before the crawl ends, until a
+ *    pass finds nothing new.
  * 4. A tie block longer than 300 pages (30,000 tickets with one updated_at) cannot be paged past
  *    with the list API alone: the crawl stops with TieBlockTooLargeError rather than skip them.
  * 5. The default, spam and deleted lists are crawled one after another with one ledger of
@@ -250,22 +255,30 @@ class ListCrawler {
         this.noteBlockMembers(tickets, this.cursorMs);
       }
       this.options.onPage?.(this.ledger.stats);
+      // An offset page (page > 1) that begins inside the tie block: whatever it skipped is in the
+      // block (re-read if dirty); every ticket behind the block is on it or after its last second.
+      const beginsInBlock = tickets.length > 0 && updatedAtMs(tickets[0]) === this.cursorMs;
       if (tickets.length < this.perPage) {
         if (page === 1) return fresh;
-        // The list ended inside a tie block, by offset: tickets that left the block meanwhile
-        // moved to the end, which may now lie before this offset. Read on from a time instead.
+        if (beginsInBlock) {
+          // The rest of the list, a ticket that left the block before this request included.
+          this.cursorMs = Math.max(updatedAtMs(tickets[tickets.length - 1]), this.cursorMs + 1000);
+          return fresh;
+        }
+        // The list ended by offset past the block: tickets that left the block meanwhile moved
+        // to the end, which may now lie before this offset. Read on from a time instead.
         this.cursorMs += 1000;
         page = 1;
         continue;
       }
       const lastMs = updatedAtMs(tickets[tickets.length - 1]);
       if (lastMs > this.cursorMs) {
-        // Restart from a time, never trust page N+1. A page read by offset (page > 1: the end of
-        // a tie block) may have skipped tickets *after* the block, not only inside it: when a
-        // ticket left the block meanwhile, everything behind it shifted forward, and the first
-        // ticket after the block can fall before this offset. Re-reading the block only finds its
-        // own second, so read on from the second after the block, not from this page's last one.
-        this.cursorMs = page > 1 ? this.cursorMs + 1000 : lastMs;
+        // Restart from a time, never trust page N+1. An offset page that begins past the block
+        // may have skipped tickets *after* it: when tickets left the block meanwhile, everything
+        // behind them shifted forward, the first tickets after the block (or the departed ones
+        // themselves, at the end of a short list) before this offset. Re-reading the block only
+        // lists its own second, so read on from the second after the block in that case.
+        this.cursorMs = page > 1 && !beginsInBlock ? this.cursorMs + 1000 : lastMs;
         page = 1;
         await this.safePoint();
         continue;
