@@ -137,11 +137,38 @@ export function loadSavedQueries(dir = DEFAULT_QUERIES_DIR): SavedQuery[] {
   return queries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Finds a saved query by name. @throws UsageError listing the names that exist. */
-export function findSavedQuery(queries: readonly SavedQuery[], name: string): SavedQuery {
+/**
+ * Loads the saved query of this name only: every file's `-- name:` header is read, one file is
+ * parsed (parsing all of them is most of a `freshlake run`'s start-up). A malformed file elsewhere
+ * in the directory does not stop it; `freshlake queries` reports those.
+ * @throws UnknownSavedQueryError listing the names that exist; Error when two files share the name or the file is malformed
+ */
+export function loadSavedQuery(dir: string, name: string): SavedQuery {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const names: string[] = [];
+  let match: { file: string; text: string } | undefined;
+  for (const f of files) {
+    const file = join(dir, f);
+    const text = readFileSync(file, 'utf8');
+    const header = /^--\s*name:\s*(.*)$/m.exec(text)?.[1]?.trim();
+    if (header === undefined) continue;
+    names.push(header);
+    if (header !== name) continue;
+    if (match) throw new Error(`Two saved queries are named ${name}; names must be unique.`);
+    match = { file, text };
+  }
+  if (!match) return findSavedQuery([], name, names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  return parseSavedQuery(match.text, match.file);
+}
+
+/** No saved query has the name asked for (a usage error: exit code 2). */
+export class UnknownSavedQueryError extends UsageError {}
+
+/** Finds a saved query by name. @throws UnknownSavedQueryError listing the names that exist. */
+export function findSavedQuery(queries: readonly SavedQuery[], name: string, names: readonly string[] = queries.map((q) => q.name)): SavedQuery {
   const query = queries.find((q) => q.name === name);
   if (!query) {
-    throw new UsageError(`Unknown saved query "${name}". Run "freshlake queries" to list them (${queries.map((q) => q.name).join(', ')}).`);
+    throw new UnknownSavedQueryError(`Unknown saved query "${name}". Run "freshlake queries" to list them (${names.join(', ')}).`);
   }
   return query;
 }

@@ -401,6 +401,42 @@ describe('event cache: never fails a query', () => {
     await expectSameAsDirect(engine, lakeDir);
   });
 
+  it('brings a cache without the files digest (an earlier freshlake) up to date without loading a file, and serves it', async () => {
+    const lakeDir = freshLake();
+    await close(await open(lakeDir));
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(`ATTACH '${eventCachePath(lakeDir)}' AS old`);
+    await connection.run(`DELETE FROM old.${EVENT_CACHE_META_TABLE} WHERE key = 'lake_files_digest'`);
+    connection.closeSync();
+    instance.closeSync();
+
+    const engine = await open(lakeDir);
+    expect(engine.cache).toMatchObject({ mode: 'cached', filesLoaded: 0, filesRemoved: 0 });
+    expect((engine.cache as { rebuilt?: string }).rebuilt).toBeUndefined();
+    await expectSameAsDirect(engine, lakeDir);
+  });
+
+  it('is not served when its files digest does not match the lake (a file changed behind its bookkeeping)', async () => {
+    const lakeDir = freshLake();
+    await close(await open(lakeDir));
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(`ATTACH '${eventCachePath(lakeDir)}' AS old`);
+    // A digest that is not this lake's: the open compares the bookkeeping file by file instead, finds
+    // nothing to load, and writes the right digest.
+    await connection.run(`UPDATE old.${EVENT_CACHE_META_TABLE} SET value = 'not-this-lake' WHERE key = 'lake_files_digest'`);
+    connection.closeSync();
+    instance.closeSync();
+
+    const engine = await open(lakeDir);
+    expect(engine.cache).toMatchObject({ mode: 'cached', filesLoaded: 0 });
+    await expectSameAsDirect(engine, lakeDir);
+    await close(engine);
+    const again = await open(lakeDir);
+    expect(again.cache).toMatchObject({ mode: 'cached', filesLoaded: 0, updateMs: expect.any(Number) });
+  });
+
   it('reads directly when the cache directory cannot be created', async () => {
     const lakeDir = freshLake();
     writeFileSync(join(lakeDir, EVENT_CACHE_DIR), 'a file where the cache directory would go');

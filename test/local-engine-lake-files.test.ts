@@ -4,13 +4,13 @@
  * bytes (as Athena does), and an object that cannot be read at all is left out and named, never
  * failing the query. Both with the event cache and without it.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowValue } from '../lib/engines/engine';
-import { repairJsonText } from '../lib/engines/lake-files';
+import { checkLakeObjects, repairJsonText } from '../lib/engines/lake-files';
 import { LocalEngine } from '../lib/engines/local-engine';
 import { eventsPartitionPrefix } from '../lib/lake-layout';
 import { runCliInProcess } from './cli-harness';
@@ -184,5 +184,65 @@ describe('objects that cannot be read', () => {
     const result = await runCliInProcess(['check', '--lake', lakeWith({ 'latin.gz': gzipSync(eventLine(9002, Buffer.from([0xe9]))) })]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(`${eventsPartitionPrefix(DAY)}latin.gz: text not valid UTF-8 (read with U+FFFD in place of the bad bytes)`);
+  });
+});
+
+describe('listing the lake (remembered day directories)', () => {
+  const count = async (lakeDir: string) => Number((await withEngine(lakeDir, true, (engine) => rows(engine, 'SELECT count(*) FROM ticket_events')))[0][0]);
+  const dayDir = (lakeDir: string, day = DAY) => join(lakeDir, eventsPartitionPrefix(day));
+  const anHourAgo = () => new Date(Date.now() - 3_600_000);
+
+  it('sees an object added to a day directory right after an open listed it, even where the clock is too coarse to move the directory time', async () => {
+    const lakeDir = lakeWith({ 'a.gz': gzipSync(eventLine(8001, Buffer.from('one'))) });
+    // A whole second, as a file system with 1 s timestamps records it.
+    const second = Math.floor(Date.now() / 1000);
+    utimesSync(dayDir(lakeDir), second, second);
+    expect(await count(lakeDir)).toBe(1);
+    writeFileSync(join(dayDir(lakeDir), 'b.gz'), gzipSync(eventLine(8002, Buffer.from('two'))));
+    // Same second: the directory time does not change. The listing was taken within 2 s of it, so it is read again.
+    utimesSync(dayDir(lakeDir), second, second);
+    expect(await count(lakeDir)).toBe(2);
+  });
+
+  it('sees an object added to an old day directory, a new day directory, and a removed object', async () => {
+    const lakeDir = lakeWith({ 'a.gz': gzipSync(eventLine(8101, Buffer.from('one'))), 'b.gz': gzipSync(eventLine(8102, Buffer.from('two'))) });
+    utimesSync(dayDir(lakeDir), anHourAgo(), anHourAgo());
+    expect(await count(lakeDir)).toBe(2);
+    // Adding an entry changes the directory's modification time: its remembered names are not used.
+    writeFileSync(join(dayDir(lakeDir), 'c.gz'), gzipSync(eventLine(8103, Buffer.from('three'))));
+    expect(await count(lakeDir)).toBe(3);
+    mkdirSync(dayDir(lakeDir, '2026-11-28'), { recursive: true });
+    writeFileSync(join(dayDir(lakeDir, '2026-11-28'), 'd.gz'), gzipSync(eventLine(8104, Buffer.from('four'))));
+    expect(await count(lakeDir)).toBe(4);
+    rmSync(join(dayDir(lakeDir), 'a.gz'));
+    expect(await count(lakeDir)).toBe(3);
+  });
+
+  it('does not read a day directory again while it is unchanged, and still stats every object in it', async () => {
+    const lakeDir = lakeWith({ 'a.gz': gzipSync(eventLine(8201, Buffer.from('one'))) });
+    const old = anHourAgo();
+    utimesSync(dayDir(lakeDir), old, old);
+    const first = await checkLakeObjects(lakeDir, { remember: true });
+    expect(first.objects.map((o) => o.path)).toEqual([`${eventsPartitionPrefix(DAY)}a.gz`]);
+    // An entry added behind the directory's back (its time set back): the remembered names are used.
+    writeFileSync(join(dayDir(lakeDir), 'hidden.gz'), gzipSync(eventLine(8202, Buffer.from('two'))));
+    utimesSync(dayDir(lakeDir), old, old);
+    expect((await checkLakeObjects(lakeDir, { remember: true })).objects.map((o) => o.path)).toEqual([`${eventsPartitionPrefix(DAY)}a.gz`]);
+    // Not remembered (freshlake check): read again.
+    expect((await checkLakeObjects(lakeDir, { remember: false, reuse: false })).objects).toHaveLength(2);
+    // An object rewritten in place (no directory change) is seen by its size and time.
+    writeFileSync(join(dayDir(lakeDir), 'a.gz'), Buffer.alloc(0));
+    utimesSync(dayDir(lakeDir), old, old);
+    const rewritten = await checkLakeObjects(lakeDir, { remember: true });
+    expect(rewritten.unreadable.map((o) => [o.path, o.problem?.detail])).toEqual([[`${eventsPartitionPrefix(DAY)}a.gz`, 'empty (0 bytes)']]);
+  });
+
+  it('lists what the read_json glob reads: hidden names and links to files, not directories or other suffixes', async () => {
+    const lakeDir = lakeWith({ 'a.gz': gzipSync(eventLine(8301, Buffer.from('one'))), '.b.gz': gzipSync(eventLine(8302, Buffer.from('two'))), 'c.json': Buffer.from('{}') });
+    mkdirSync(join(dayDir(lakeDir), 'folder.gz'));
+    symlinkSync(join(dayDir(lakeDir), 'a.gz'), join(dayDir(lakeDir), 'link.gz'));
+    const listed = (await checkLakeObjects(lakeDir, { remember: false })).objects.map((o) => o.path.split('/').pop());
+    expect(listed).toEqual(['.b.gz', 'a.gz', 'link.gz']);
+    expect(await count(lakeDir)).toBe(3);
   });
 });

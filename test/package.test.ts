@@ -105,7 +105,7 @@ const HEAVY_AT_START_UP = [
   /^@aws-sdk\//,
   /^@smithy\//,
   /^@duckdb\//,
-  /^cli-table3$/,
+  /^string-width$/,
   /^csv-stringify$/,
   /^@observablehq\//,
   /^d3/,

@@ -3,7 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { DEFAULT_QUERIES_DIR, loadSavedQueries, type SavedQuery } from '../saved-queries';
+import { DEFAULT_QUERIES_DIR, UnknownSavedQueryError, loadSavedQueries, loadSavedQuery, type SavedQuery } from '../saved-queries';
 import { InputError } from '../errors';
 import type { CliContext } from './context';
 import { OUTPUT_FORMATS, type OutputFormat } from './output';
@@ -44,11 +44,21 @@ export function addQueriesDirOption(command: Command): Command {
 
 /** Loads the saved-query catalog from --queries, FRESHLAKE_QUERIES or the built-in folder. */
 export function loadCatalog(queriesOption: string | undefined, context: CliContext): SavedQuery[] {
+  return fromQueriesDir(queriesOption, context, loadSavedQueries);
+}
+
+/** Loads one saved query of the catalog (loadCatalog's directory), parsing only its file. */
+export function loadCatalogQuery(queriesOption: string | undefined, context: CliContext, name: string): SavedQuery {
+  return fromQueriesDir(queriesOption, context, (dir) => loadSavedQuery(dir, name));
+}
+
+function fromQueriesDir<T>(queriesOption: string | undefined, context: CliContext, load: (dir: string) => T): T {
   const configured = queriesOption ?? context.env[QUERIES_DIR_ENV];
   const dir = configured ? resolve(context.cwd, configured) : DEFAULT_QUERIES_DIR;
   try {
-    return loadSavedQueries(dir);
+    return load(dir);
   } catch (error) {
+    if (error instanceof UnknownSavedQueryError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new InputError(`No saved-query directory at ${dir}: pass --queries <dir> or set ${QUERIES_DIR_ENV}.`, { cause: error });
     }

@@ -1,5 +1,5 @@
 /**
- * Result output: table (cli-table3), csv (csv-stringify), json (ONE array of objects keyed by
+ * Result output: table (lib/cli/text-table), csv (csv-stringify), json (ONE array of objects keyed by
  * column name) and ndjson (one object per line), to stdout or to --output <file>.
  *
  * csv, json and ndjson stream page by page, so a large Athena result never sits in memory; a table
@@ -151,14 +151,10 @@ async function csvText(records: readonly string[][]): Promise<string> {
 }
 
 async function writeTable(names: readonly string[], pages: AsyncIterable<RowValue[][]>, out: OutputDestination): Promise<number> {
-  const { default: Table } = await import('cli-table3');
+  const { textTable } = await import('./text-table');
   // No colours: output is often piped or saved, and escape codes would corrupt it.
-  const table = new Table({ head: [...names], style: { head: [], border: [], compact: true } });
-  let count = 0;
-  for await (const page of pages) {
-    for (const row of page) table.push(names.map((_, i) => cellText(row[i] ?? null, 'NULL')));
-    count += page.length;
-  }
-  await out.write(`${table.toString()}\n`);
-  return count;
+  const rows: string[][] = [];
+  for await (const page of pages) for (const row of page) rows.push(names.map((_, i) => cellText(row[i] ?? null, 'NULL')));
+  await out.write(`${textTable(names, rows)}\n`);
+  return rows.length;
 }

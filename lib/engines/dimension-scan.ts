@@ -4,6 +4,7 @@
  * auto-detected), or an empty relation with the same columns when the lake holds no snapshot of it,
  * so the views that join names and every saved query run on a lake that was never synced.
  */
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DIMENSION_NAMES, DIMENSION_TABLES, DimensionName, dimensionDuckDbColumns, dimensionPrefix } from '../dimensions/tables';
 import { LAKE_OBJECT_EXTENSION } from '../lake-layout';
@@ -13,6 +14,15 @@ import { sqlString } from './lake-scan';
 /** The glob of a dimension's snapshot files in a local lake. */
 export function dimensionFilesGlob(lakeDir: string, name: DimensionName): string {
   return join(resolve(lakeDir), dimensionPrefix(name), `*${LAKE_OBJECT_EXTENSION}`);
+}
+
+/** Whether the lake holds a snapshot file of a dimension: what dimensionFilesGlob matches (files, not directories). */
+export function hasDimensionFiles(lakeDir: string, name: DimensionName): boolean {
+  try {
+    return readdirSync(join(resolve(lakeDir), dimensionPrefix(name)), { withFileTypes: true }).some((e) => e.name.endsWith(LAKE_OBJECT_EXTENSION) && !e.isDirectory());
+  } catch {
+    return false;
+  }
 }
 
 /** `CREATE OR REPLACE VIEW <name>` over the snapshot files, or empty when there are none. */

@@ -8,7 +8,9 @@
  *   mtime), and each cached row carries the id of its file. Opening loads only the files not listed
  *   yet, and deletes the rows of files that disappeared or changed (reloading the changed ones), in
  *   one transaction. Lake files are immutable once written (ingest and Firehose write whole objects
- *   under unique names), so the common case loads nothing.
+ *   under unique names), so the common case loads nothing. That common case is every question's
+ *   start-up, so it reads one small row: a digest of the file list (path, size, mtime) written with
+ *   the bookkeeping, compared with the digest of the lake's objects as listed.
  * - Same rows as a direct read: they come from the same read_json call (lib/engines/lake-scan), and
  *   the cache's layout version is a hash of that call's options (the schema's columns included) and
  *   of the cached table's columns, so a schema change rebuilds the cache instead of serving old rows.
@@ -29,12 +31,20 @@
  * opt-out settings without loading the native module.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PARTITION_COLUMN, TICKET_EVENTS_TABLE, TICKET_EVENT_COLUMNS, quoteDuckDbIdentifier } from '../schema';
 import { LATEST_STATE_SNAPSHOT_TABLE } from '../snapshot/latest-state-merge';
-import { LOCAL_HISTORY_TABLE, createLocalSnapshotTables, localSnapshotLayout, localSnapshotViews, localSnapshotWatermark, updateLocalSnapshot, type LocalSnapshotTables } from '../snapshot/local-snapshot';
+import {
+  LOCAL_HISTORY_TABLE,
+  SNAPSHOT_WATERMARK_KEY,
+  createLocalSnapshotTables,
+  localSnapshotLayout,
+  localSnapshotViews,
+  updateLocalSnapshot,
+  type LocalSnapshotTables,
+} from '../snapshot/local-snapshot';
 import { lakeReadJsonOptions, readLakeJsonSql, sqlString, ticketEventsSelectList } from './lake-scan';
 
 import { EVENT_CACHE_ENV, eventCacheEnabled } from './event-cache-switch';
@@ -50,6 +60,9 @@ export const EVENT_CACHE_EVENTS_TABLE = 'events';
 /** Bookkeeping: one row per loaded lake file (file_id, path relative to the lake, size_bytes, mtime_ns). */
 export const EVENT_CACHE_FILES_TABLE = 'files';
 export const EVENT_CACHE_META_TABLE = 'meta';
+const LAYOUT_VERSION_KEY = 'layout_version';
+/** Meta key of the digest of the files table (lakeFilesDigest). */
+const FILES_DIGEST_KEY = 'lake_files_digest';
 const FILE_ID_COLUMN = 'lake_file_id';
 /** The snapshot's tables sit beside the events in the cache (lib/snapshot/local-snapshot). */
 const SNAPSHOT_TABLES: LocalSnapshotTables = {
@@ -104,8 +117,8 @@ export interface EventCacheHandle {
   release(): void;
 }
 
-/** One event file of the lake, as the cache's bookkeeping compares it. */
-interface LakeFile {
+/** One event file of the lake, as the cache's bookkeeping compares it (lib/engines/lake-files lists them). */
+export interface LakeFile {
   /** Path relative to the lake, `/`-separated: `events/dt=2026-11-27/<name>.gz`. */
   readonly path: string;
   readonly absolutePath: string;
@@ -159,16 +172,14 @@ export function cachedTicketEventsViewSql(relation: string): string {
 /**
  * Brings the lake's cache up to date and attaches it read-only, or says why the engine must read
  * the lake directly. Never throws.
- * @param files absolute paths of the lake's event files, as DuckDB's glob of the lake lists them
+ * @param lakeFiles the lake's readable event files, as lib/engines/lake-files lists them
  * @param onStatus gets one line when files are loaded or the cache is not used
- * @param readPaths the file to read instead of a lake object (its repaired copy), by absolute path
  */
 export async function openEventCache(
   connection: DuckDBConnection,
   lakeDir: string,
-  files: readonly string[],
+  lakeFiles: readonly LakeFile[],
   onStatus?: (message: string) => void,
-  readPaths: ReadonlyMap<string, string> = new Map(),
 ): Promise<EventCacheHandle> {
   const lake = resolve(lakeDir);
   const cacheFile = eventCachePath(lake);
@@ -188,15 +199,16 @@ export async function openEventCache(
   let attached = false;
   try {
     const started = performance.now();
-    const lakeFiles = files.map((absolutePath) => lakeFile(lake, absolutePath, readPaths.get(absolutePath)));
-    const served = (update: UpdateResult | undefined): Promise<EventCacheHandle> => cachedHandle(connection, cacheFile, update, started, release);
+    const digest = lakeFilesDigest(lakeFiles);
+    const served = (update: UpdateResult | undefined, meta: ReadonlyMap<string, string>): EventCacheHandle => cachedHandle(cacheFile, update, meta, started, release);
     // The common case, an unchanged lake: a read-only attach and the bookkeeping answer it, without
     // the write lock, a transaction or the checkpoint of a detach (a third of an open on a big lake).
     if (existsSync(cacheFile)) {
       try {
         await connection.run(`ATTACH ${sqlString(cacheFile)} AS ${EVENT_CACHE_CATALOG} (READ_ONLY)`);
         attached = true;
-        if (await cacheIsCurrent(connection, lakeFiles)) return await served(undefined);
+        const meta = await readMeta(connection);
+        if (isCurrent(meta, digest)) return served(undefined, meta);
       } catch {
         // Locked, unreadable or another layout: the update below deals with it.
       }
@@ -206,7 +218,7 @@ export async function openEventCache(
     let update: UpdateResult | undefined;
     let updateProblem: string | undefined;
     try {
-      update = await updateEventCache(connection, cacheFile, lakeFiles, onStatus);
+      update = await updateEventCache(connection, cacheFile, lakeFiles, digest, onStatus);
     } catch (error) {
       if (!(error instanceof CacheUnavailable)) throw error;
       // Another process may hold the write lock, or the lake may be read-only: a current cache
@@ -221,8 +233,9 @@ export async function openEventCache(
     }
     // Another process may have changed it between the update and this attach, or (when the update
     // could not run) it may be out of date: serve it only if it holds exactly the lake's files.
-    if (!(await cacheIsCurrent(connection, lakeFiles))) throw new CacheUnavailable(updateProblem ?? 'it changed while opening');
-    return await served(update);
+    const meta = await readMeta(connection);
+    if (!isCurrent(meta, digest)) throw new CacheUnavailable(updateProblem ?? 'it changed while opening');
+    return served(update, meta);
   } catch (error) {
     if (attached) await connection.run(`DETACH ${EVENT_CACHE_CATALOG}`).catch(() => undefined);
     release();
@@ -256,7 +269,9 @@ export function discardDamagedEventCache(lakeDir: string): string | undefined {
 }
 
 /** The handle of a cache attached read-only and found current. */
-async function cachedHandle(connection: DuckDBConnection, cacheFile: string, update: UpdateResult | undefined, started: number, release: () => void): Promise<EventCacheHandle> {
+function cachedHandle(cacheFile: string, update: UpdateResult | undefined, meta: ReadonlyMap<string, string>, started: number, release: () => void): EventCacheHandle {
+  const watermark = meta.get(SNAPSHOT_WATERMARK_KEY);
+  if (watermark === undefined) throw new CacheUnavailable('it has no snapshot watermark');
   return {
     state: {
       mode: 'cached',
@@ -267,14 +282,20 @@ async function cachedHandle(connection: DuckDBConnection, cacheFile: string, upd
       updateMs: Math.round(performance.now() - started),
     },
     relation: `${EVENT_CACHE_CATALOG}.${EVENT_CACHE_EVENTS_TABLE}`,
-    snapshotViews: localSnapshotViews(SNAPSHOT_TABLES, await localSnapshotWatermark(connection, SNAPSHOT_TABLES)),
+    snapshotViews: localSnapshotViews(SNAPSHOT_TABLES, BigInt(watermark)),
     release,
   };
 }
 
-function lakeFile(lake: string, absolutePath: string, readPath = absolutePath): LakeFile {
-  const stats = statSync(absolutePath, { bigint: true });
-  return { path: relative(lake, absolutePath).split(sep).join('/'), absolutePath, readPath, size: stats.size, mtimeNs: stats.mtimeNs };
+/**
+ * A digest of the files the cache must hold, as the bookkeeping compares them (path, size, mtime):
+ * stored with the bookkeeping, so an open of an unchanged lake compares one value.
+ */
+export function lakeFilesDigest(files: readonly LakeFile[]): string {
+  const hash = createHash('sha256');
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const f of sorted) hash.update(`${f.path}\0${f.size}\0${f.mtimeNs}\n`);
+  return hash.digest('hex');
 }
 
 interface UpdateResult {
@@ -292,6 +313,7 @@ async function updateEventCache(
   connection: DuckDBConnection,
   cacheFile: string,
   files: readonly LakeFile[],
+  digest: string,
   onStatus?: (message: string) => void,
 ): Promise<UpdateResult> {
   try {
@@ -310,7 +332,7 @@ async function updateEventCache(
         throw error;
       }
       try {
-        const result = await syncEventCache(connection, files, onStatus);
+        const result = await syncEventCache(connection, files, digest, onStatus);
         return { ...result, rebuilt: rebuilt ?? result.rebuilt };
       } finally {
         // Detaching checkpoints: the file is complete when the read-only attach opens it.
@@ -333,7 +355,7 @@ async function updateEventCache(
 }
 
 /** Loads new and changed files, deletes the rows of gone and changed ones, in one transaction. */
-async function syncEventCache(connection: DuckDBConnection, files: readonly LakeFile[], onStatus?: (message: string) => void): Promise<UpdateResult> {
+async function syncEventCache(connection: DuckDBConnection, files: readonly LakeFile[], digest: string, onStatus?: (message: string) => void): Promise<UpdateResult> {
   const c = EVENT_CACHE_CATALOG;
   const version = eventCacheVersion();
   await connection.run('BEGIN TRANSACTION');
@@ -346,7 +368,7 @@ async function syncEventCache(connection: DuckDBConnection, files: readonly Lake
         await connection.run(`DROP TABLE IF EXISTS ${c}.${table}`);
       }
       await connection.run(`CREATE TABLE ${c}.${EVENT_CACHE_META_TABLE} (key VARCHAR, value VARCHAR)`);
-      await connection.run(`INSERT INTO ${c}.${EVENT_CACHE_META_TABLE} VALUES ('layout_version', ${sqlString(version)})`);
+      await connection.run(`INSERT INTO ${c}.${EVENT_CACHE_META_TABLE} VALUES (${sqlString(LAYOUT_VERSION_KEY)}, ${sqlString(version)})`);
       await connection.run(`CREATE TABLE ${c}.${EVENT_CACHE_FILES_TABLE} (file_id BIGINT, path VARCHAR, size_bytes BIGINT, mtime_ns BIGINT, loaded_at TIMESTAMPTZ)`);
       await connection.run(`CREATE TABLE ${c}.${EVENT_CACHE_EVENTS_TABLE} (${eventsTableColumnsSql()})`);
       await createLocalSnapshotTables(connection, SNAPSHOT_TABLES);
@@ -397,6 +419,9 @@ async function syncEventCache(connection: DuckDBConnection, files: readonly Lake
     if (toLoad.length > 0 || stale.length > 0 || stored !== version) {
       await updateLocalSnapshot(connection, SNAPSHOT_TABLES, { fromFileId: firstNewFileId, rebuild: stale.length > 0 });
     }
+    // The files table now holds exactly `files`.
+    await connection.run(`DELETE FROM ${c}.${EVENT_CACHE_META_TABLE} WHERE key = ${sqlString(FILES_DIGEST_KEY)}`);
+    await connection.run(`INSERT INTO ${c}.${EVENT_CACHE_META_TABLE} VALUES (${sqlString(FILES_DIGEST_KEY)}, ${sqlString(digest)})`);
     await connection.run('COMMIT');
     return { filesLoaded: toLoad.length, filesRemoved: stale.length, rebuilt };
   } catch (error) {
@@ -415,7 +440,7 @@ async function storedVersion(connection: DuckDBConnection): Promise<string | und
     `SELECT count(*) FROM duckdb_tables() WHERE database_name = ${sqlString(EVENT_CACHE_CATALOG)} AND table_name = ${sqlString(EVENT_CACHE_META_TABLE)}`,
   );
   if (Number(tables.getRows()[0][0]) === 0) return undefined;
-  const rows = await connection.runAndReadAll(`SELECT value FROM ${EVENT_CACHE_CATALOG}.${EVENT_CACHE_META_TABLE} WHERE key = 'layout_version'`);
+  const rows = await connection.runAndReadAll(`SELECT value FROM ${EVENT_CACHE_CATALOG}.${EVENT_CACHE_META_TABLE} WHERE key = ${sqlString(LAYOUT_VERSION_KEY)}`);
   return rows.getRows().map((r) => String(r[0]))[0] ?? '';
 }
 
@@ -429,13 +454,15 @@ async function loadedFiles(connection: DuckDBConnection, catalog: string): Promi
   }));
 }
 
-/** True when the attached cache has this engine's layout and holds exactly these files, unchanged. */
-async function cacheIsCurrent(connection: DuckDBConnection, files: readonly LakeFile[]): Promise<boolean> {
-  if ((await storedVersion(connection)) !== eventCacheVersion()) return false;
-  const loaded = await loadedFiles(connection, EVENT_CACHE_CATALOG);
-  if (loaded.length !== files.length) return false;
-  const byPath = new Map(loaded.map((l) => [l.path, l]));
-  return files.every((f) => sameFile(f, byPath.get(f.path)));
+/** The attached cache's meta table (layout version, files digest, snapshot watermark). */
+async function readMeta(connection: DuckDBConnection): Promise<Map<string, string>> {
+  const rows = await connection.runAndReadAll(`SELECT key, value FROM ${EVENT_CACHE_CATALOG}.${EVENT_CACHE_META_TABLE}`);
+  return new Map(rows.getRows().map(([key, value]) => [String(key), String(value)]));
+}
+
+/** True when the cache has this engine's layout and holds exactly the files of this digest, unchanged. */
+function isCurrent(meta: ReadonlyMap<string, string>, digest: string): boolean {
+  return meta.get(LAYOUT_VERSION_KEY) === eventCacheVersion() && meta.get(FILES_DIGEST_KEY) === digest;
 }
 
 /** A reason to read the lake directly when ATTACH fails for locking or permissions; undefined for anything else (a bad file). */

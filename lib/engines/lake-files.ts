@@ -18,18 +18,27 @@
  * to the lake) the remembered verdicts are still used, but every open checks the objects no cached
  * open has checked, and their repaired copies go to a temporary directory that closing the engine
  * deletes.
+ *
+ * Listing the lake is part of every question's start-up, so it is cheap on a lake of years: the
+ * same memo keeps each day directory's `.gz` names with the directory's modification time. Adding,
+ * removing or renaming an entry changes that time, so an unchanged directory is not read again,
+ * only stat'ed (a third of reading it). A listing taken less than LISTING_TRUST_MS after the
+ * directory last changed is not trusted (coarse file-system clocks), like git's racy index.
+ * Every object is still stat'ed, so an object rewritten in place is seen too.
  */
 import { isUtf8 } from 'node:buffer';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzipSync } from 'node:zlib';
 import { EVENTS_PREFIX, LAKE_OBJECT_EXTENSION, PARTITION_KEY } from '../lake-layout';
 
 /** Bump when the checks or the repair change: remembered verdicts and copies are then redone. */
 const CHECK_REVISION = 1;
+/** A day directory's remembered names are used only when they were read this long after it last changed. */
+const LISTING_TRUST_MS = 2000;
 /** Objects checked at once (gunzip runs on libuv's thread pool). */
 const CHECK_CONCURRENCY = 4;
 const MANIFEST_FILE = join('.cache', 'lake-objects.json');
@@ -46,12 +55,26 @@ export interface LakeObjectProblem {
   readonly detail: string;
 }
 
+/** An event object as listed: where it is, with its size and modification time when it could be stat'ed. */
+export interface ListedLakeObject {
+  /** Path relative to the lake, `/`-separated: `events/dt=2026-11-27/<name>.gz`. */
+  readonly path: string;
+  readonly absolutePath: string;
+  readonly size?: bigint;
+  readonly mtimeNs?: bigint;
+  /** Why it could not be stat'ed (a dangling link, no permission). */
+  readonly statProblem?: string;
+}
+
 export interface LakeObject {
   /** Path relative to the lake, `/`-separated: `events/dt=2026-11-27/<name>.gz`. */
   readonly path: string;
   readonly absolutePath: string;
   /** The file DuckDB reads: the object itself, or its repaired copy. */
   readonly readPath: string;
+  /** Size and modification time of the object (0 when it could not be stat'ed: then it is unreadable). */
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
   readonly problem?: LakeObjectProblem;
 }
 
@@ -73,24 +96,36 @@ interface ManifestEntry {
   readonly problem?: LakeObjectProblem;
 }
 
+/** A day directory's `.gz` entries, read at listedAtMs, when the directory's mtime was mtimeNs. */
+interface RememberedDirectory {
+  readonly mtimeNs: string;
+  readonly listedAtMs: number;
+  readonly names: readonly string[];
+}
+
 interface Manifest {
   readonly revision: number;
   readonly objects: Record<string, ManifestEntry>;
+  /** By directory name under events/ (`dt=2026-11-27`). */
+  readonly directories?: Record<string, RememberedDirectory>;
 }
 
 /**
- * Checks the lake's event objects (absolute paths, as the lake glob lists them).
- * @param options.remember keep verdicts and repaired copies in `<lake>/.cache` (false: write nothing to the lake)
- * @param options.reuse use the verdicts remembered by earlier opens (default true; false reads every object)
+ * Lists the lake's event objects (`<lake>/events/dt=<day>/*.gz`, what the lake glob of
+ * lib/engines/lake-scan reads) and checks each one.
+ * @param options.remember keep verdicts, listings and repaired copies in `<lake>/.cache` (false: write nothing to the lake)
+ * @param options.reuse use what earlier opens remembered (default true; false lists and reads every object)
  */
-export async function checkLakeObjects(lakeDir: string, files: readonly string[], options: { remember: boolean; reuse?: boolean }): Promise<LakeObjects> {
+export async function checkLakeObjects(lakeDir: string, options: { remember: boolean; reuse?: boolean }): Promise<LakeObjects> {
   const lake = resolve(lakeDir);
   const realLake = safeRealpath(lake) ?? lake;
   // Without the cache nothing is written, but what a cached open remembered still saves the reads.
   const manifest = options.reuse === false ? undefined : readManifest(lake);
+  const listing = listLakeObjects(lake, manifest?.directories);
+  const files = listing.objects;
   const entries: Record<string, ManifestEntry> = {};
   let tempDir: string | undefined;
-  let changed = false;
+  let changed = listing.changed;
   const temporaryCopy = (path: string): string => {
     tempDir ??= mkdtempSync(join(tmpdir(), 'freshlake-repaired-'));
     return join(tempDir, ...path.split('/'));
@@ -114,25 +149,25 @@ export async function checkLakeObjects(lakeDir: string, files: readonly string[]
     return copy;
   };
 
-  const checkOne = async (absolutePath: string): Promise<LakeObject> => {
-    const path = relative(lake, absolutePath).split(sep).join('/');
-    let stats;
-    try {
-      stats = statSync(absolutePath, { bigint: true });
-    } catch (error) {
-      return { path, absolutePath, readPath: absolutePath, problem: { kind: 'unreadable', detail: describe(error) } };
+  const checkOne = async (listed: ListedLakeObject): Promise<LakeObject> => {
+    const { path, absolutePath } = listed;
+    if (listed.size === undefined || listed.mtimeNs === undefined) {
+      return { path, absolutePath, readPath: absolutePath, size: 0n, mtimeNs: 0n, problem: { kind: 'unreadable', detail: listed.statProblem ?? 'cannot be stat\'ed' } };
     }
-    const key = { size: String(stats.size), mtimeNs: String(stats.mtimeNs) };
+    const stat = { size: listed.size, mtimeNs: listed.mtimeNs };
+    const key = { size: String(stat.size), mtimeNs: String(stat.mtimeNs) };
     const known = manifest?.objects[path];
-    const rememberedCopy = join(lake, REPAIRED_DIR, ...path.split('/'));
-    if (known && known.size === key.size && known.mtimeNs === key.mtimeNs && (known.problem?.kind !== 'invalid-text' || existsSync(rememberedCopy))) {
-      entries[path] = known;
-      return { path, absolutePath, readPath: known.problem?.kind === 'invalid-text' ? rememberedCopy : absolutePath, problem: known.problem };
+    if (known && known.size === key.size && known.mtimeNs === key.mtimeNs) {
+      const rememberedCopy = known.problem?.kind === 'invalid-text' ? join(lake, REPAIRED_DIR, ...path.split('/')) : undefined;
+      if (rememberedCopy === undefined || existsSync(rememberedCopy)) {
+        entries[path] = known;
+        return { path, absolutePath, readPath: rememberedCopy ?? absolutePath, ...stat, problem: known.problem };
+      }
     }
     changed = true;
     const { problem, copy } = await inspect(absolutePath, realLake, (repaired) => writeCopy(path, repaired));
     entries[path] = { ...key, problem };
-    return { path, absolutePath, readPath: copy ?? absolutePath, problem };
+    return { path, absolutePath, readPath: copy ?? absolutePath, ...stat, problem };
   };
 
   const objects: LakeObject[] = new Array(files.length);
@@ -142,7 +177,9 @@ export async function checkLakeObjects(lakeDir: string, files: readonly string[]
       for (let i = next++; i < files.length; i = next++) objects[i] = await checkOne(files[i]);
     }),
   );
-  if (options.remember && (changed || Object.keys(manifest?.objects ?? {}).length !== files.length)) writeManifest(lake, { revision: CHECK_REVISION, objects: entries });
+  if (options.remember && (changed || Object.keys(manifest?.objects ?? {}).length !== files.length)) {
+    writeManifest(lake, { revision: CHECK_REVISION, objects: entries, directories: listing.directories });
+  }
   return {
     objects,
     readable: objects.filter((o) => o.problem?.kind !== 'unreadable'),
@@ -256,21 +293,60 @@ function describe(error: unknown): string {
 }
 
 /**
- * The lake's event objects, `<lake>/events/dt=<day>/*.gz` (the lake glob of lib/engines/lake-scan),
- * listed without DuckDB, sorted by path.
+ * The lake's event objects, `<lake>/events/dt=<day>/*.gz` (the lake glob of lib/engines/lake-scan:
+ * files and links to files, hidden names included, directories left out), sorted by path, each
+ * stat'ed. A day directory whose remembered names are still valid (see the module comment) is not
+ * read again.
  */
-export function listLakeObjects(lakeDir: string): string[] {
-  const events = join(resolve(lakeDir), EVENTS_PREFIX);
-  const out: string[] = [];
-  for (const day of readdirSync(events, { withFileTypes: true })) {
-    if (!day.name.startsWith(`${PARTITION_KEY}=`) || !(day.isDirectory() || day.isSymbolicLink())) continue;
-    let names: string[];
-    try {
-      names = readdirSync(join(events, day.name));
-    } catch {
-      continue;
+function listLakeObjects(
+  lake: string,
+  remembered: Readonly<Record<string, RememberedDirectory>> = {},
+): { objects: ListedLakeObject[]; directories: Record<string, RememberedDirectory>; changed: boolean } {
+  const events = join(lake, EVENTS_PREFIX);
+  const objects: ListedLakeObject[] = [];
+  const directories: Record<string, RememberedDirectory> = {};
+  let changed = false;
+  const now = Date.now();
+  const days = readdirSync(events, { withFileTypes: true })
+    .filter((day) => day.name.startsWith(`${PARTITION_KEY}=`) && (day.isDirectory() || day.isSymbolicLink()))
+    .map((day) => day.name)
+    .sort();
+  for (const day of days) {
+    const dir = join(events, day);
+    const dirStats = statSync(dir, { bigint: true, throwIfNoEntry: false });
+    if (!dirStats?.isDirectory()) continue;
+    const mtimeNs = String(dirStats.mtimeNs);
+    const known = remembered[day];
+    let entry: RememberedDirectory;
+    if (known && known.mtimeNs === mtimeNs && Number(dirStats.mtimeNs / 1_000_000n) < known.listedAtMs - LISTING_TRUST_MS) {
+      entry = known;
+    } else {
+      let names: string[];
+      try {
+        names = readdirSync(dir, { withFileTypes: true })
+          .filter((e) => e.name.endsWith(LAKE_OBJECT_EXTENSION) && !e.isDirectory())
+          .map((e) => e.name)
+          .sort();
+      } catch {
+        continue;
+      }
+      entry = { mtimeNs, listedAtMs: now, names };
+      changed = true;
     }
-    for (const name of names) if (name.endsWith(LAKE_OBJECT_EXTENSION)) out.push(join(events, day.name, name));
+    directories[day] = entry;
+    for (const name of entry.names) {
+      const absolutePath = join(dir, name);
+      const path = `${EVENTS_PREFIX}${day}/${name}`;
+      try {
+        const stats = statSync(absolutePath, { bigint: true });
+        if (stats.isDirectory()) continue;
+        objects.push({ path, absolutePath, size: stats.size, mtimeNs: stats.mtimeNs });
+      } catch (error) {
+        objects.push({ path, absolutePath, statProblem: describe(error) });
+      }
+    }
   }
-  return out.sort();
+  if (Object.keys(remembered).length !== days.length) changed = true;
+  objects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { objects, directories, changed };
 }

@@ -45,9 +45,9 @@ import {
   type EventCacheHandle,
   type EventCacheState,
 } from './event-cache';
-import { LOCAL_DIMENSION_RELATIONS, dimensionFilesGlob, dimensionViewSql } from './dimension-scan';
+import { LOCAL_DIMENSION_RELATIONS, dimensionViewSql, hasDimensionFiles } from './dimension-scan';
 import { checkLakeObjects, type LakeObjects } from './lake-files';
-import { lakeEventFilesGlob, sqlString, ticketEventsViewSql } from './lake-scan';
+import { sqlString, ticketEventsViewSql } from './lake-scan';
 import { SANDBOX_INSTANCE_OPTIONS, confineToDirectories, refuseUnlessQuery, refuseUnlessQueryType } from './sandbox';
 import { installTrinoCompat } from './trino-compat';
 
@@ -111,12 +111,6 @@ export function snapshotEnabled(env: Readonly<Record<string, string | undefined>
   return !/^(0|false|off|no)$/i.test((env.FRESHLAKE_SNAPSHOT ?? '').trim());
 }
 
-/** The lake's event files (absolute paths), listed by the same glob read_json expands. */
-async function listLakeEventFiles(connection: DuckDBConnection, lakeDir: string): Promise<string[]> {
-  const reader = await connection.runAndReadAll(`SELECT file FROM glob(${sqlString(lakeEventFilesGlob(lakeDir))}) ORDER BY file`);
-  return reader.getRows().map((row) => String(row[0]));
-}
-
 /** Connections kept with progress tracking on (the CLI runs one query at a time). */
 const PROGRESS_CONNECTIONS = 2;
 
@@ -137,38 +131,44 @@ export class LocalEngine implements QueryEngine {
     }
     const options: Record<string, string> = { ...SANDBOX_INSTANCE_OPTIONS };
     if (props.threads !== undefined) options.threads = String(props.threads);
-    const instance = await DuckDBInstance.create(':memory:', options);
+    const useCache = props.cache ?? eventCacheEnabled();
+    // DuckDB starts on a worker thread while this one lists and checks the lake (both are a good
+    // part of a question's start-up).
+    const creating = DuckDBInstance.create(':memory:', options);
+    let lakeObjects: LakeObjects;
+    try {
+      // Objects with bad text are read through repaired copies, unreadable ones are left out and
+      // named, so one damaged object never fails a query (lib/engines/lake-files).
+      lakeObjects = await checkLakeObjects(props.lakeDir, { remember: useCache });
+    } catch (error) {
+      void creating.then((instance) => instance.closeSync(), () => undefined);
+      throw new QueryError(`Could not open the local lake: ${firstLine(error)}`, { cause: error });
+    }
+    const instance = await creating;
     const setup = await instance.connect();
     let cache: EventCacheHandle | undefined;
     let directViewSql: string;
-    let lakeObjects: LakeObjects | undefined;
     let temporaryDirectory: string | undefined;
     const progressConnections: DuckDBConnection[] = [];
     try {
       await installTrinoCompat(setup);
-      const files = await listLakeEventFiles(setup, props.lakeDir);
-      const useCache = props.cache ?? eventCacheEnabled();
-      // Objects with bad text are read through repaired copies, unreadable ones are left out and
-      // named, so one damaged object never fails a query (lib/engines/lake-files).
-      lakeObjects = await checkLakeObjects(props.lakeDir, files, { remember: useCache });
       for (const object of lakeObjects.unreadable) {
         props.onWarning?.(`Lake object ${object.path} cannot be read (${object.problem!.detail}): left out of the answers; "freshlake check --lake" lists the damaged objects.`);
       }
       const readable = lakeObjects.readable;
-      const asGlob = readable.length === files.length && readable.every((o) => o.readPath === o.absolutePath);
+      const asGlob = readable.length === lakeObjects.objects.length && readable.every((o) => o.readPath === o.absolutePath);
       directViewSql = ticketEventsViewSql(props.lakeDir, readable.length > 0, asGlob ? undefined : readable.map((o) => o.readPath));
-      if (useCache) {
-        const readPaths = new Map(readable.filter((o) => o.readPath !== o.absolutePath).map((o) => [o.absolutePath, o.readPath]));
-        cache = await openEventCache(setup, props.lakeDir, readable.map((o) => o.absolutePath), props.onStatus, readPaths);
-      }
-      await setup.run(cache?.relation ? cachedTicketEventsViewSql(cache.relation) : directViewSql);
-      // Dimension relations first: the lake views join them (empty ones when nothing is synced).
-      for (const name of LOCAL_DIMENSION_RELATIONS) {
-        const snapshots = await setup.runAndReadAll(`SELECT count(*) FROM glob(${sqlString(dimensionFilesGlob(props.lakeDir, name))})`);
-        await setup.run(dimensionViewSql(props.lakeDir, name, Number(snapshots.getRows()[0][0]) > 0));
-      }
+      if (useCache) cache = await openEventCache(setup, props.lakeDir, readable, props.onStatus);
       const snapshotViews = (props.snapshot ?? snapshotEnabled()) ? cache?.snapshotViews : undefined;
-      for (const view of LAKE_VIEWS) await setup.run(`CREATE OR REPLACE VIEW ${view.name} AS ${snapshotViews?.get(view.name) ?? view.sql}`);
+      // One statement list, run at once: `ticket_events`, then the dimension relations (the lake
+      // views join them; empty ones when nothing is synced), then the lake views.
+      await setup.run(
+        [
+          cache?.relation ? cachedTicketEventsViewSql(cache.relation) : directViewSql,
+          ...LOCAL_DIMENSION_RELATIONS.map((name) => dimensionViewSql(props.lakeDir, name, hasDimensionFiles(props.lakeDir, name))),
+          ...LAKE_VIEWS.map((view) => `CREATE OR REPLACE VIEW ${view.name} AS ${snapshotViews?.get(view.name) ?? view.sql}`),
+        ].join(';\n'),
+      );
       // Progress needs session settings, and no setting can change once the instance is confined.
       for (let i = 0; i < PROGRESS_CONNECTIONS; i++) {
         const connection = await instance.connect();
@@ -187,7 +187,7 @@ export class LocalEngine implements QueryEngine {
       await confineToDirectories(setup, [props.lakeDir, ...lakeObjects.extraReadDirectories], temporaryDirectory);
     } catch (error) {
       cache?.release();
-      lakeObjects?.dispose();
+      lakeObjects.dispose();
       for (const connection of progressConnections) connection.closeSync();
       instance.closeSync();
       if (temporaryDirectory) rmSync(temporaryDirectory, { recursive: true, force: true });

@@ -42,10 +42,15 @@ export async function confineToDirectories(connection: DuckDBConnection, directo
     // DuckDB compares the resolved path of each access (symlinks followed) with these prefixes.
     for (const path of [resolve(directory), safeRealpath(directory)]) if (path) allowed.add(path.endsWith(sep) ? path : path + sep);
   }
-  await connection.run(`SET temp_directory = ${sqlString(temporaryDirectory)}`);
-  await connection.run(`SET allowed_directories = [${[...allowed].map(sqlString).join(', ')}]`);
-  await connection.run('SET enable_external_access = false');
-  await connection.run('SET lock_configuration = true');
+  // In this order, in one call: the last one locks the others.
+  await connection.run(
+    [
+      `SET temp_directory = ${sqlString(temporaryDirectory)}`,
+      `SET allowed_directories = [${[...allowed].map(sqlString).join(', ')}]`,
+      'SET enable_external_access = false',
+      'SET lock_configuration = true',
+    ].join(';\n'),
+  );
 }
 
 /** `EXPLAIN [ANALYZE]` before a statement: EXPLAIN ANALYZE runs it, so the statement is checked too. */

@@ -161,5 +161,6 @@ export function trinoCompatStatements(): string[] {
  * by every connection).
  */
 export async function installTrinoCompat(connection: DuckDBConnection): Promise<void> {
-  for (const statement of trinoCompatStatements()) await connection.run(statement);
+  // One call for all (a round trip each costs more than the definitions).
+  await connection.run(trinoCompatStatements().join(';\n'));
 }

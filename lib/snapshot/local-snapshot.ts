@@ -107,14 +107,6 @@ export async function updateLocalSnapshot(
   return { historyRows, rebuilt: options.rebuild, watermarkFileId };
 }
 
-/** The watermark stored in the attached cache. */
-export async function localSnapshotWatermark(connection: DuckDBConnection, t: LocalSnapshotTables): Promise<bigint> {
-  const rows = await connection.runAndReadAll(`SELECT value FROM ${t.catalog}.${t.metaTable} WHERE key = '${SNAPSHOT_WATERMARK_KEY}'`);
-  const value = rows.getRows()[0]?.[0];
-  if (value === undefined) throw new Error('The cache has no snapshot watermark.');
-  return BigInt(String(value));
-}
-
 /** History rows that arrived after a watermark, with the ticket_history columns. */
 function historyAfterSql(t: LocalSnapshotTables, watermarkFileId: bigint): string {
   return `(SELECT ${historyColumnNames().join(', ')} FROM ${t.catalog}.${LOCAL_HISTORY_TABLE} WHERE ${t.fileIdColumn} > ${watermarkFileId})`;

@@ -127,11 +127,11 @@ async function checkLocalLake(lakeDir: string, format: LakeCheckFormat, context:
   if (!existsSync(join(lakeDir, EVENTS_PREFIX))) {
     throw new InputError(`No local lake at ${lakeDir} (no ${EVENTS_PREFIX} folder): point --lake at the directory that holds ${EVENTS_PREFIX}.`);
   }
-  const { checkLakeObjects, listLakeObjects } = await import('../../engines/lake-files');
-  const files = listLakeObjects(lakeDir);
-  // Every object read now (nothing remembered): the check says how the lake is, not how it was.
-  const checked = await checkLakeObjects(lakeDir, files, { remember: false, reuse: false });
+  const { checkLakeObjects } = await import('../../engines/lake-files');
+  // Every object listed and read now (nothing remembered): the check says how the lake is, not how it was.
+  const checked = await checkLakeObjects(lakeDir, { remember: false, reuse: false });
   checked.dispose();
+  const files = checked.objects;
   const damaged = checked.objects.filter((o) => o.problem);
   if (format === 'text') {
     for (const o of damaged) context.stdout.write(o.problem!.kind === 'unreadable' ? `${o.path}: unreadable (${o.problem!.detail})\n` : `${o.path}: ${o.problem!.detail}\n`);

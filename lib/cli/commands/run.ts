@@ -1,9 +1,9 @@
 /** `freshlake run <name> [-p key=value ...]`: a saved query, with typed and bound parameters. */
 import { Command } from 'commander';
-import { bindSavedQuery, findSavedQuery, parseParameterOptions } from '../../saved-queries';
+import { bindSavedQuery, parseParameterOptions } from '../../saved-queries';
 import { cliContext } from '../context';
 import { addEngineOptions } from '../engine-options';
-import { addOutputOptions, addQueriesDirOption, collect, loadCatalog } from '../options';
+import { addOutputOptions, addQueriesDirOption, collect, loadCatalogQuery } from '../options';
 import { runQuery, type QueryCommandOptions } from '../query-runner';
 
 interface RunOptions extends QueryCommandOptions {
@@ -39,7 +39,7 @@ Examples:
     )
     .action(async (name: string, options: RunOptions, cmd: Command) => {
       const context = cliContext(cmd);
-      const query = findSavedQuery(loadCatalog(options.queries, context), name);
+      const query = loadCatalogQuery(options.queries, context, name);
       const bound = bindSavedQuery(query, parseParameterOptions(options.param ?? []), context.now());
       await runQuery(bound.sql, bound.values, options, context);
     });

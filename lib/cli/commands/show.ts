@@ -1,9 +1,8 @@
 /** `freshlake show <name>`: one saved query, header and SQL, as stored. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { findSavedQuery } from '../../saved-queries';
 import { cliContext } from '../context';
-import { addQueriesDirOption, loadCatalog } from '../options';
+import { addQueriesDirOption, loadCatalogQuery } from '../options';
 
 export function registerShowCommand(program: Command): void {
   const command = program
@@ -20,7 +19,7 @@ Examples:
   addQueriesDirOption(command);
   command.action((name: string, options: { queries?: string }, cmd: Command) => {
     const context = cliContext(cmd);
-    const query = findSavedQuery(loadCatalog(options.queries, context), name);
+    const query = loadCatalogQuery(options.queries, context, name);
     const text = readFileSync(query.file, 'utf8');
     context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   });
