@@ -45,6 +45,7 @@ import {
   updateLocalSnapshot,
   type LocalSnapshotTables,
 } from '../snapshot/local-snapshot';
+import { isSortedByPath } from './lake-files';
 import { lakeReadJsonOptions, readLakeJsonSql, sqlString, ticketEventsSelectList } from './lake-scan';
 
 import { EVENT_CACHE_ENV, eventCacheEnabled } from './event-cache-switch';
@@ -293,7 +294,7 @@ function cachedHandle(cacheFile: string, update: UpdateResult | undefined, meta:
  */
 export function lakeFilesDigest(files: readonly LakeFile[]): string {
   const hash = createHash('sha256');
-  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sorted = isSortedByPath(files) ? files : [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const f of sorted) hash.update(`${f.path}\0${f.size}\0${f.mtimeNs}\n`);
   return hash.digest('hex');
 }

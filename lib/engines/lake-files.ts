@@ -335,7 +335,8 @@ function listLakeObjects(
     }
     directories[day] = entry;
     for (const name of entry.names) {
-      const absolutePath = join(dir, name);
+      // Plain concatenation: `dir` is resolved already, and join() would normalize every path again.
+      const absolutePath = `${dir}${sep}${name}`;
       const path = `${EVENTS_PREFIX}${day}/${name}`;
       try {
         const stats = statSync(absolutePath, { bigint: true });
@@ -347,6 +348,17 @@ function listLakeObjects(
     }
   }
   if (Object.keys(remembered).length !== days.length) changed = true;
-  objects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Day directories come sorted by name; only a name that is a prefix of another (`dt=1`, `dt=1x`) sorts otherwise by path.
+  if (!isSortedByPath(objects)) objects.sort(byPath);
   return { objects, directories, changed };
+}
+
+function byPath(a: { readonly path: string }, b: { readonly path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** True when the objects are in path order (the digest and the cache's loads rely on it). */
+export function isSortedByPath(objects: readonly { readonly path: string }[]): boolean {
+  for (let i = 1; i < objects.length; i++) if (objects[i - 1].path > objects[i].path) return false;
+  return true;
 }
