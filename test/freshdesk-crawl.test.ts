@@ -210,6 +210,28 @@ describe('crawlTickets', () => {
     expect(result.tieRereads).toBeGreaterThanOrEqual(1);
   });
 
+  it('catches a ticket that leaves a tie block of the default list for the spam list read before it (the sync\'s order), so the ticket it made skip is listed', async () => {
+    server = new FakeFreshdesk();
+    const t0 = server.clock - 10_000;
+    // Pages of 3, a block of 4: one of page 1 marked spam before page 2 (offset 3) leaves 3, so
+    // page 2 is empty and the 4th was never listed; only the spam list's tail shows the departure.
+    for (let i = 1; i <= 4; i++) server.addTicket({ id: i, created: t0 + i, updated: t0 + 10 });
+    const blockSince = new Date((t0 + 10) * 1000).toISOString().replace('.000Z', 'Z');
+    let departed = 0;
+    server.onRequest = (request, s) => {
+      if (request.path !== '/api/v2/tickets' || request.query.get('page') !== '2' || departed !== 0) return;
+      departed = pageIds(1, 3, blockSince)[0];
+      s.advance(1);
+      s.update(departed, { spam: true });
+    };
+    const lists = (['spam', 'deleted', 'default'] as TicketListFilter[]).map((filter) => ({ filter, updatedSince: SINCE }));
+    const { result, wrong, emittedTwice } = await crawlAll({ lists, perPage: 3 });
+    expect(departed).toBeGreaterThan(0);
+    expect(wrong).toEqual([]);
+    expect(emittedTwice).toEqual([]);
+    expect(result.tieRereads).toBe(1);
+  });
+
   it('stops with a clear error when more tickets share one updated_at than the page cap lets it list', async () => {
     server = new FakeFreshdesk();
     for (let i = 0; i < 40; i++) server.addTicket({ created: server.clock - 5000 + i, updated: server.clock - 100 });

@@ -243,6 +243,18 @@ export class FakeFreshdesk {
     return truth;
   }
 
+  /**
+   * Ids the ticket list (`filter` as in the query: '', 'spam' or 'deleted'; updated_at asc) holds
+   * right now from `updatedSince` on, in its order: what pages 1, 2, ... would answer. Lets a test
+   * change a ticket an offset page already listed (a departure from a tie block while it is paged).
+   */
+  listedIds(filter: string, updatedSince: string): number[] {
+    const since = Math.floor(Date.parse(updatedSince) / 1000);
+    return this.sortedTickets(filter, 'updated_at', 'asc')
+      .filter((t) => seconds(t.updated_at) >= since)
+      .map((t) => t.id);
+  }
+
   // ---- HTTP ----
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

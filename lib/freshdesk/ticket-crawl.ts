@@ -31,9 +31,12 @@
  *    with the list API alone: the crawl stops with TieBlockTooLargeError rather than skip them.
  * 5. The default, spam and deleted lists are crawled one after another with one ledger of
  *    versions, because a ticket marked spam or deleted moves from one list to another (and leaves
- *    a tie block as surely as an update does). When some tie block needs a second read, every
- *    list's tail is read again afterwards, until a round finds nothing new. Updates made before
- *    a list's last request are in that request's answer (it starts from a time, not an offset).
+ *    a tie block as surely as an update does). Such a departure into a list already read shows
+ *    only in that list's tail: so after the first pass, the lists before the last one that paged
+ *    a tie block by offset are read again from their cursors (a call each, when nothing moved).
+ *    When some tie block needs a second read, every list's tail is read again afterwards, until a
+ *    round finds nothing new. Updates made before a list's last request are in that request's
+ *    answer (it starts from a time, not an offset).
  *
  * `onSafePoint(point)` says "a crawl started at updated_since = point.updatedSince that first
  * re-reads the tie blocks point.tieBlocks loses nothing": the cursor, plus the blocks paged by
@@ -333,6 +336,10 @@ export async function crawlTickets(options: TicketCrawlOptions): Promise<TicketC
   const ledger = new VersionLedger(options.known ?? new Map());
   const crawlers = options.lists.map((spec) => new ListCrawler(spec, ledger, options, perPage, pageCap));
   for (const crawler of crawlers) await crawler.readForward();
+  // A ticket that left a tie block for a list already read (spam, deleted, restored) shows only in
+  // that list's tail: read the tails of the lists before the last one that paged a block once.
+  const lastPaged = crawlers.reduce((last, c, i) => (c.tieBlocks.size > 0 ? i : last), -1);
+  for (const crawler of crawlers.slice(0, Math.max(lastPaged, 0))) await crawler.readForward();
   // Settle: tie blocks that lost a ticket are read again, then every tail, until nothing is dirty.
   while (crawlers.some((c) => c.dirtyBlocks.size > 0)) {
     if (ledger.stats.settleRounds >= MAX_SETTLE_ROUNDS) {
