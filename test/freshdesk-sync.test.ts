@@ -128,6 +128,37 @@ describe('runSync into the local lake', () => {
 });
 
 describe('runSync checkpoints', () => {
+  it('a resumed sync re-reads the tie blocks its checkpoint lists, and finds a ticket the killed crawl skipped there', async () => {
+    const { MemorySyncSink } = await import('./freshdesk-server');
+    server = new FakeFreshdesk();
+    const t0 = server.clock - 100_000;
+    // A bulk edit of 250 tickets at second t0 + 1000 (paged by offset), then 150 tickets an hour later.
+    for (let i = 0; i < 250; i++) server.addTicket({ created: t0 + i, updated: t0 + 1000 });
+    for (let i = 0; i < 150; i++) server.addTicket({ created: t0 + 500 + i, updated: t0 + 4600 + i });
+    const baseUrl = await server.start();
+    const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+    const resume = async (tieBlocks: string[] | undefined) => {
+      const sink = new MemorySyncSink();
+      await runSync({ client: { baseUrl, apiKey: 'test-key' }, sink, dimensions: false });
+      // As if a ticket of the block shifted past a page boundary in a crawl killed after it left
+      // the block (safe point: an hour after the block, the block to recheck).
+      sink.durable.delete(77);
+      sink.checkpoint = { version: 1, account: new URL(baseUrl).origin, lists: { default: { updatedSince: iso(t0 + 4700), ...(tieBlocks ? { tieBlocks } : {}) } }, writtenAt: new Date().toISOString() };
+      const before = server.ticketListCalls;
+      const summary = await runSync({ client: { baseUrl, apiKey: 'test-key' }, sink, dimensions: false, lists: ['default'] });
+      return { sink, summary, calls: server.ticketListCalls - before };
+    };
+    const rechecked = await resume([iso(t0 + 1000)]);
+    expect(rechecked.sink.differences(server)).toEqual([]);
+    expect(rechecked.summary.crawl.tieRereads).toBe(1);
+    // The tail from the checkpoint minus the overlap (two pages), the block's three, the tail once more.
+    expect(rechecked.calls).toBe(6);
+    expect(rechecked.sink.checkpoint?.lists.default?.tieBlocks).toBeUndefined();
+    // Without the block in the checkpoint, nothing would list ticket 77 again.
+    const unchecked = await resume(undefined);
+    expect(unchecked.sink.differences(server)).toEqual([77]);
+  });
+
   it('never writes a checkpoint after the sink failed to make records durable', async () => {
     const { MemorySyncSink } = await import('./freshdesk-server');
     server = new FakeFreshdesk();
