@@ -22,8 +22,8 @@
  *      end, at the clock's second), so the crawl reads on from that page's last updated_at like
  *      after any page (and stops there if the page was short: the rest of the list was on it);
  *    - past the block: the first tickets after the block may have been skipped too, and so may
- *      the departed tickets themselves when the list behind the block is short (then nothing
- *      would ever show the departure), so the crawl reads on from the second after the block.
+ *      the departed tickets themselves (few tickets behind the block, later changes filling the
+ *      page: nothing would show the departure), so the crawl reads on from the block's next second.
  *    Either way every departure is detected (the departed ticket comes back later in the crawl
  *    with a newer updated_at), and the block is then read again before the crawl ends, until a
  *    pass finds nothing new.
@@ -33,7 +33,7 @@
  *    versions, because a ticket marked spam or deleted moves from one list to another (and leaves
  *    a tie block as surely as an update does). Such a departure into a list already read shows
  *    only in that list's tail: so after the first pass, the lists before the last one that paged
- *    a tie block by offset are read again from their cursors (a call each, when nothing moved).
+ *    a tie block by offset are read again from their cursors, once (a call each if nothing moved).
  *    When some tie block needs a second read, every list's tail is read again afterwards, until a
  *    round finds nothing new. Updates made before a list's last request are in that request's
  *    answer (it starts from a time, not an offset).
@@ -337,9 +337,10 @@ export async function crawlTickets(options: TicketCrawlOptions): Promise<TicketC
   const crawlers = options.lists.map((spec) => new ListCrawler(spec, ledger, options, perPage, pageCap));
   for (const crawler of crawlers) await crawler.readForward();
   // A ticket that left a tie block for a list already read (spam, deleted, restored) shows only in
-  // that list's tail: read the tails of the lists before the last one that paged a block once.
+  // that list's tail: read the tails of the lists before the last one that paged a block once
+  // (unless a block is dirty already: settling reads every tail after the re-reads).
   const lastPaged = crawlers.reduce((last, c, i) => (c.tieBlocks.size > 0 ? i : last), -1);
-  for (const crawler of crawlers.slice(0, Math.max(lastPaged, 0))) await crawler.readForward();
+  if (!crawlers.some((c) => c.dirtyBlocks.size > 0)) for (const crawler of crawlers.slice(0, Math.max(lastPaged, 0))) await crawler.readForward();
   // Settle: tie blocks that lost a ticket are read again, then every tail, until nothing is dirty.
   while (crawlers.some((c) => c.dirtyBlocks.size > 0)) {
     if (ledger.stats.settleRounds >= MAX_SETTLE_ROUNDS) {
