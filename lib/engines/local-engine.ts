@@ -429,13 +429,16 @@ export function trinoTypeName(type: DuckDBType): string {
 
 const MICROS_PER_MS = 1000n;
 
-/** `YYYY-MM-DD HH:MM:SS.mmm` (UTC) from epoch microseconds, as Athena renders timestamp(3). */
-function timestampText(epochMicros: bigint, fallback: string): string {
+/**
+ * `YYYY-MM-DD HH:MM:SS.mmm` (UTC) from epoch microseconds, as Athena renders timestamp(3); DuckDB's
+ * own text of the value outside years 0-9999 (made only then: it costs more than the rest).
+ */
+function timestampText(epochMicros: bigint, value: DuckDBValue): string {
   // Floor, not truncate, so instants before 1970 keep their millisecond.
   let millis = epochMicros / MICROS_PER_MS;
   if (epochMicros < 0n && epochMicros % MICROS_PER_MS !== 0n) millis -= 1n;
   const date = new Date(Number(millis));
-  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 0 || date.getUTCFullYear() > 9999) return fallback;
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 0 || date.getUTCFullYear() > 9999) return String(value);
   return date.toISOString().replace('T', ' ').slice(0, 23);
 }
 
@@ -477,15 +480,15 @@ export function normalizeValue(value: DuckDBValue, type: DuckDBType): RowValue {
     case DuckDBTypeId.DATE:
       return (value as DuckDBDateValue).toString();
     case DuckDBTypeId.TIMESTAMP:
-      return timestampText((value as DuckDBTimestampValue).micros, String(value));
+      return timestampText((value as DuckDBTimestampValue).micros, value);
     case DuckDBTypeId.TIMESTAMP_TZ:
-      return timestampText((value as DuckDBTimestampTZValue).micros, String(value));
+      return timestampText((value as DuckDBTimestampTZValue).micros, value);
     case DuckDBTypeId.TIMESTAMP_S:
-      return timestampText((value as DuckDBTimestampSecondsValue).seconds * 1_000_000n, String(value));
+      return timestampText((value as DuckDBTimestampSecondsValue).seconds * 1_000_000n, value);
     case DuckDBTypeId.TIMESTAMP_MS:
-      return timestampText((value as DuckDBTimestampMillisecondsValue).millis * MICROS_PER_MS, String(value));
+      return timestampText((value as DuckDBTimestampMillisecondsValue).millis * MICROS_PER_MS, value);
     case DuckDBTypeId.TIMESTAMP_NS:
-      return timestampText((value as DuckDBTimestampNanosecondsValue).nanos / MICROS_PER_MS, String(value));
+      return timestampText((value as DuckDBTimestampNanosecondsValue).nanos / MICROS_PER_MS, value);
     case DuckDBTypeId.LIST:
       return (value as DuckDBListValue).items.map((item) => normalizeValue(item, type.valueType));
     case DuckDBTypeId.ARRAY:
