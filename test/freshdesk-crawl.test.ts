@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FreshdeskClient } from '../lib/freshdesk/client';
 import { TieBlockTooLargeError, crawlTickets, type TicketListFilter } from '../lib/freshdesk/ticket-crawl';
 import type { FreshdeskApiTicket } from '../lib/ticket-snapshot';
-import { FakeFreshdesk, seedAccount } from './freshdesk-server';
+import { FakeFreshdesk, seedAccount, type ServerTicket } from './freshdesk-server';
 
 const SINCE = '2010-01-01T00:00:00Z';
 const ALL_LISTS = (['default', 'spam', 'deleted'] as TicketListFilter[]).map((filter) => ({ filter, updatedSince: SINCE }));
@@ -49,6 +49,24 @@ function pageIds(page: number, perPage: number, cursor = SINCE): number[] {
     .sort((a, b) => a.updated_at.localeCompare(b.updated_at) || (Math.imul(a.id ^ 0x5bd1e995, 0x9e3779b1) >>> 0) - (Math.imul(b.id ^ 0x5bd1e995, 0x9e3779b1) >>> 0))
     .slice((page - 1) * perPage, page * perPage)
     .map((t) => t.id);
+}
+
+/**
+ * Before the first request for `page` of the ticket list (pages of 3), the first ticket of page 1
+ * of the tie block at `blockSeconds` leaves it: one second later it gets `change`, then `after`
+ * runs. Returns the departed ticket's id (0 until it departed).
+ */
+function departBeforePage(blockSeconds: number, page: number, change: Partial<ServerTicket>, after?: (s: FakeFreshdesk) => void): () => number {
+  const blockSince = new Date(blockSeconds * 1000).toISOString().replace('.000Z', 'Z');
+  let departed = 0;
+  server.onRequest = (request, s) => {
+    if (request.path !== '/api/v2/tickets' || request.query.get('page') !== String(page) || departed !== 0) return;
+    departed = pageIds(1, 3, blockSince)[0];
+    s.advance(1);
+    s.update(departed, change);
+    after?.(s);
+  };
+  return () => departed;
 }
 
 describe('crawlTickets', () => {
@@ -111,18 +129,12 @@ describe('crawlTickets', () => {
     const t0 = server.clock - 10_000;
     for (let i = 1; i <= 3; i++) server.addTicket({ id: i, created: t0 - 100 + i, updated: t0 + i });
     for (let i = 4; i <= 9; i++) server.addTicket({ id: i, created: t0 - 50 + i, updated: t0 + 10 });
-    const blockSince = new Date((t0 + 10) * 1000).toISOString().replace('.000Z', 'Z');
-    let departed = 0;
-    server.onRequest = (request, s) => {
-      if (request.path !== '/api/v2/tickets' || request.query.get('page') !== '3' || departed !== 0) return;
-      departed = pageIds(1, 3, blockSince)[0];
-      s.advance(1);
-      s.update(departed, { status: 4 });
+    const departedId = departBeforePage(t0 + 10, 3, { status: 4 }, (s) => {
       s.advance(1);
       s.update([1, 2, 3], { priority: 3 });
-    };
+    });
     const { result, wrong, emittedTwice } = await crawlAll({ lists: [ALL_LISTS[0]], perPage: 3 });
-    expect(departed).toBeGreaterThan(3);
+    expect(departedId()).toBeGreaterThan(3);
     expect(wrong).toEqual([]);
     expect(emittedTwice).toEqual([]);
     expect(result.tieRereads).toBe(1);
@@ -134,16 +146,9 @@ describe('crawlTickets', () => {
     // A block of 6 at the end of the list, pages of 3: X of page 1 is updated before page 3 (offset
     // 6), so the list is 5 block tickets and X, and page 3 is empty: X is behind it.
     for (let i = 1; i <= 6; i++) server.addTicket({ id: i, created: t0 + i, updated: t0 + 10 });
-    const blockSince = new Date((t0 + 10) * 1000).toISOString().replace('.000Z', 'Z');
-    let departed = 0;
-    server.onRequest = (request, s) => {
-      if (request.path !== '/api/v2/tickets' || request.query.get('page') !== '3' || departed !== 0) return;
-      departed = pageIds(1, 3, blockSince)[0];
-      s.advance(1);
-      s.update(departed, { status: 4 });
-    };
+    const departedId = departBeforePage(t0 + 10, 3, { status: 4 });
     const { result, wrong, emittedTwice } = await crawlAll({ lists: [ALL_LISTS[0]], perPage: 3 });
-    expect(departed).toBeGreaterThan(0);
+    expect(departedId()).toBeGreaterThan(0);
     expect(wrong).toEqual([]);
     expect(emittedTwice).toEqual([]);
     expect(result.tieRereads).toBe(1);
@@ -216,17 +221,10 @@ describe('crawlTickets', () => {
     // Pages of 3, a block of 4: one of page 1 marked spam before page 2 (offset 3) leaves 3, so
     // page 2 is empty and the 4th was never listed; only the spam list's tail shows the departure.
     for (let i = 1; i <= 4; i++) server.addTicket({ id: i, created: t0 + i, updated: t0 + 10 });
-    const blockSince = new Date((t0 + 10) * 1000).toISOString().replace('.000Z', 'Z');
-    let departed = 0;
-    server.onRequest = (request, s) => {
-      if (request.path !== '/api/v2/tickets' || request.query.get('page') !== '2' || departed !== 0) return;
-      departed = pageIds(1, 3, blockSince)[0];
-      s.advance(1);
-      s.update(departed, { spam: true });
-    };
+    const departedId = departBeforePage(t0 + 10, 2, { spam: true });
     const lists = (['spam', 'deleted', 'default'] as TicketListFilter[]).map((filter) => ({ filter, updatedSince: SINCE }));
     const { result, wrong, emittedTwice } = await crawlAll({ lists, perPage: 3 });
-    expect(departed).toBeGreaterThan(0);
+    expect(departedId()).toBeGreaterThan(0);
     expect(wrong).toEqual([]);
     expect(emittedTwice).toEqual([]);
     expect(result.tieRereads).toBe(1);

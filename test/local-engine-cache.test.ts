@@ -55,6 +55,19 @@ async function close(engine: LocalEngine): Promise<void> {
   await engine.close();
 }
 
+/** Runs statements on a lake's cache file, attached as `old` (to make it look like another version's). */
+async function alterCache(lakeDir: string, ...statements: string[]): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run(`ATTACH '${eventCachePath(lakeDir)}' AS old`);
+    for (const statement of statements) await connection.run(statement);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
 interface Answer {
   readonly columns: readonly { name: string; type: string }[];
   readonly rows: RowValue[][];
@@ -387,14 +400,8 @@ describe('event cache: never fails a query', () => {
   it('rebuilds a cache of another layout version', async () => {
     const lakeDir = freshLake();
     await close(await open(lakeDir));
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    await connection.run(`ATTACH '${eventCachePath(lakeDir)}' AS old`);
-    await connection.run(`UPDATE old.${EVENT_CACHE_META_TABLE} SET value = '0-older' WHERE key = 'layout_version'`);
     // An older layout might have had other rows: they must not survive.
-    await connection.run(`DELETE FROM old.events WHERE dt = '2026-11-27'`);
-    connection.closeSync();
-    instance.closeSync();
+    await alterCache(lakeDir, `UPDATE old.${EVENT_CACHE_META_TABLE} SET value = '0-older' WHERE key = 'layout_version'`, `DELETE FROM old.events WHERE dt = '2026-11-27'`);
 
     const engine = await open(lakeDir);
     expect(engine.cache).toMatchObject({ mode: 'cached', filesLoaded: 5, filesRemoved: 0, rebuilt: `layout version 0-older is not ${eventCacheVersion()}` });
@@ -404,12 +411,7 @@ describe('event cache: never fails a query', () => {
   it('brings a cache without the files digest (an earlier freshlake) up to date without loading a file, and serves it', async () => {
     const lakeDir = freshLake();
     await close(await open(lakeDir));
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    await connection.run(`ATTACH '${eventCachePath(lakeDir)}' AS old`);
-    await connection.run(`DELETE FROM old.${EVENT_CACHE_META_TABLE} WHERE key = 'lake_files_digest'`);
-    connection.closeSync();
-    instance.closeSync();
+    await alterCache(lakeDir, `DELETE FROM old.${EVENT_CACHE_META_TABLE} WHERE key = 'lake_files_digest'`);
 
     const engine = await open(lakeDir);
     expect(engine.cache).toMatchObject({ mode: 'cached', filesLoaded: 0, filesRemoved: 0 });
@@ -420,14 +422,9 @@ describe('event cache: never fails a query', () => {
   it('is not served when its files digest does not match the lake (a file changed behind its bookkeeping)', async () => {
     const lakeDir = freshLake();
     await close(await open(lakeDir));
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    await connection.run(`ATTACH '${eventCachePath(lakeDir)}' AS old`);
     // A digest that is not this lake's: the open compares the bookkeeping file by file instead, finds
     // nothing to load, and writes the right digest.
-    await connection.run(`UPDATE old.${EVENT_CACHE_META_TABLE} SET value = 'not-this-lake' WHERE key = 'lake_files_digest'`);
-    connection.closeSync();
-    instance.closeSync();
+    await alterCache(lakeDir, `UPDATE old.${EVENT_CACHE_META_TABLE} SET value = 'not-this-lake' WHERE key = 'lake_files_digest'`);
 
     const engine = await open(lakeDir);
     expect(engine.cache).toMatchObject({ mode: 'cached', filesLoaded: 0 });
