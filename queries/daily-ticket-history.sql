@@ -5,7 +5,8 @@
 WITH states AS (
   SELECT
     ticket_id,
-    detail_type,
+    -- A boolean, not the text: the window below holds every event's columns, and less of them spills less.
+    detail_type = 'onTicketCreate' AS is_create_event,
     status,
     priority,
     priority_name,
@@ -45,7 +46,7 @@ unresolved_spans AS (
     CAST(CASE WHEN status IN (4, 5) AND stats_done_at < state_from THEN stats_done_at ELSE state_from END AS date) AS until_day
   FROM states
   WHERE nth_state = 1
-    AND detail_type <> 'onTicketCreate'
+    AND NOT is_create_event
     AND created_at < state_from
     AND coalesce(spam, false) = false
     AND coalesce(deleted, false) = false
