@@ -237,6 +237,16 @@ describe('listing the lake (remembered day directories)', () => {
     expect(rewritten.unreadable.map((o) => [o.path, o.problem?.detail])).toEqual([[`${eventsPartitionPrefix(DAY)}a.gz`, 'empty (0 bytes)']]);
   });
 
+  it('names a partition directory that cannot be read (a link to nothing) instead of skipping it, and answers from the rest', async () => {
+    const lakeDir = lakeWith({ 'a.gz': gzipSync(eventLine(8401, Buffer.from('one'))) });
+    symlinkSync(join(root, 'no-such-directory'), join(lakeDir, 'events', 'dt=2026-11-28'));
+    const checked = await checkLakeObjects(lakeDir, { remember: false });
+    expect(checked.unreadable.map((o) => [o.path, o.problem?.detail])).toEqual([['events/dt=2026-11-28/', expect.stringMatching(/^the partition directory cannot be read: ENOENT/)]]);
+    const { answer, warnings } = await withEngine(lakeDir, true, async (engine, seen) => ({ answer: await rows(engine, 'SELECT count(*) FROM ticket_events'), warnings: seen }));
+    expect(answer).toEqual([[1]]);
+    expect(warnings).toEqual([expect.stringMatching(/^Lake object events\/dt=2026-11-28\/ cannot be read \(the partition directory cannot be read/)]);
+  });
+
   it('lists what the read_json glob reads: hidden names and links to files, not directories or other suffixes', async () => {
     const lakeDir = lakeWith({ 'a.gz': gzipSync(eventLine(8301, Buffer.from('one'))), '.b.gz': gzipSync(eventLine(8302, Buffer.from('two'))), 'c.json': Buffer.from('{}') });
     mkdirSync(join(dayDir(lakeDir), 'folder.gz'));

@@ -313,8 +313,17 @@ function listLakeObjects(
     .sort();
   for (const day of days) {
     const dir = join(events, day);
-    const dirStats = statSync(dir, { bigint: true, throwIfNoEntry: false });
-    if (!dirStats?.isDirectory()) continue;
+    // A partition that cannot be listed is named like an unreadable object (its events are left
+    // out of the answers), never skipped in silence.
+    const unlisted = (problem: string) => objects.push({ path: `${EVENTS_PREFIX}${day}/`, absolutePath: dir, statProblem: `the partition directory cannot be read: ${problem}` });
+    let dirStats;
+    try {
+      dirStats = statSync(dir, { bigint: true });
+    } catch (error) {
+      unlisted(describe(error));
+      continue;
+    }
+    if (!dirStats.isDirectory()) continue;
     const mtimeNs = String(dirStats.mtimeNs);
     const known = remembered[day];
     let entry: RememberedDirectory;
@@ -327,7 +336,8 @@ function listLakeObjects(
           .filter((e) => e.name.endsWith(LAKE_OBJECT_EXTENSION) && !e.isDirectory())
           .map((e) => e.name)
           .sort();
-      } catch {
+      } catch (error) {
+        unlisted(describe(error));
         continue;
       }
       entry = { mtimeNs, listedAtMs: now, names };
