@@ -357,7 +357,7 @@ function listLakeObjects(
       }
     }
   }
-  if (Object.keys(remembered).length !== days.length) changed = true;
+  if (Object.keys(remembered).length !== Object.keys(directories).length) changed = true;
   // Day directories come sorted by name; only a name that is a prefix of another (`dt=1`, `dt=1x`) sorts otherwise by path.
   if (!isSortedByPath(objects)) objects.sort(byPath);
   return { objects, directories, changed };
