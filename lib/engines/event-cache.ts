@@ -45,7 +45,7 @@ import {
   updateLocalSnapshot,
   type LocalSnapshotTables,
 } from '../snapshot/local-snapshot';
-import { isSortedByPath } from './lake-files';
+import { byPath, isSortedByPath, type LakeObject } from './lake-files';
 import { lakeReadJsonOptions, readLakeJsonSql, sqlString, ticketEventsSelectList } from './lake-scan';
 
 import { EVENT_CACHE_ENV, eventCacheEnabled } from './event-cache-switch';
@@ -118,16 +118,8 @@ export interface EventCacheHandle {
   release(): void;
 }
 
-/** One event file of the lake, as the cache's bookkeeping compares it (lib/engines/lake-files lists them). */
-export interface LakeFile {
-  /** Path relative to the lake, `/`-separated: `events/dt=2026-11-27/<name>.gz`. */
-  readonly path: string;
-  readonly absolutePath: string;
-  /** The file read_json reads (and reports as `filename`): the object, or its repaired copy (lib/engines/lake-files). */
-  readonly readPath: string;
-  readonly size: bigint;
-  readonly mtimeNs: bigint;
-}
+/** One event file of the lake, as lib/engines/lake-files lists it and the cache's bookkeeping compares it. */
+export type LakeFile = Pick<LakeObject, 'path' | 'absolutePath' | 'readPath' | 'size' | 'mtimeNs'>;
 
 interface LoadedFile {
   readonly fileId: bigint;
@@ -294,7 +286,7 @@ function cachedHandle(cacheFile: string, update: UpdateResult | undefined, meta:
  */
 export function lakeFilesDigest(files: readonly LakeFile[]): string {
   const hash = createHash('sha256');
-  const sorted = isSortedByPath(files) ? files : [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sorted = isSortedByPath(files) ? files : [...files].sort(byPath);
   for (const f of sorted) hash.update(`${f.path}\0${f.size}\0${f.mtimeNs}\n`);
   return hash.digest('hex');
 }
@@ -393,7 +385,7 @@ async function syncEventCache(connection: DuckDBConnection, files: readonly Lake
     const firstNewFileId = nextId;
     // Sorted by path = by day: together with ORDER BY dt, rows land in dt order across loads too
     // in the common case (new files are for recent days).
-    const ordered = [...toLoad].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const ordered = [...toLoad].sort(byPath);
     for (const batch of chunks(ordered, FILES_PER_LOAD)) {
       const ids = batch.map(() => nextId++);
       const rows = batch.map((f, i) => `(${ids[i]}, ${sqlString(f.path)}, ${f.size}, ${f.mtimeNs}, current_timestamp)`);

@@ -363,7 +363,8 @@ function listLakeObjects(
   return { objects, directories, changed };
 }
 
-function byPath(a: { readonly path: string }, b: { readonly path: string }): number {
+/** Orders lake objects by path (code units: the order DuckDB's glob and the cache use). */
+export function byPath(a: { readonly path: string }, b: { readonly path: string }): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
