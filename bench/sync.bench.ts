@@ -22,13 +22,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalEngine } from '../lib/engines/local-engine';
 import { FreshdeskClient } from '../lib/freshdesk/client';
 import { LocalLakeSink } from '../lib/freshdesk/lake-sink';
-import { readLakeStates } from '../lib/freshdesk/reconcile';
 import { runSync, type SyncSummary } from '../lib/freshdesk/sync';
 import { runCliInProcess } from '../test/cli-harness';
-import { FakeFreshdesk, MemorySyncSink, seedAccount } from '../test/freshdesk-server';
+import { FakeFreshdesk, MemorySyncSink, driftWhileListing, lakeDifferences, seedAccount } from '../test/freshdesk-server';
+import { RATE_WINDOW_ENV } from '../lib/cli/commands/sync';
 
 const GOAL_CALLS_PER_1000 = 10.5;
 const GOAL_PACING_RATIO = 1.1;
@@ -93,18 +92,9 @@ async function rateLimited(): Promise<void> {
 async function doneWhen(): Promise<void> {
   console.log(`\n(c) done-when: 32,000 tickets, ties, drift, spam, deleted, ${LIMIT_PER_MINUTE}/minute (scaled), through the CLI into a local lake`);
   const { server, baseUrl } = await account(32_000, { apiKey: 'bench-key', rateLimit: { perWindow: LIMIT_PER_MINUTE, windowMs: SCALED_MINUTE_MS } });
-  let listCalls = 0;
-  server.onRequest = (request, s) => {
-    if (request.path !== '/api/v2/tickets' || ++listCalls % 3 !== 0) return;
-    s.advance(2);
-    const id = 1 + ((listCalls * 7919) % 32_000);
-    if (listCalls % 15 === 0) s.update(id, { deleted: true });
-    else if (listCalls % 9 === 0) s.update(id, { spam: true });
-    else if (listCalls % 21 === 0) s.update(Array.from({ length: 150 }, (_, i) => 1 + ((id + i) % 32_000)), { priority: 4 });
-    else s.update(id, { status: listCalls % 2 === 0 ? 4 : 2 });
-  };
+  driftWhileListing(server);
   const lakeDir = join(mkdtempSync(join(tmpdir(), 'freshlake-sync-bench-')), 'lake');
-  const env = { FRESHDESK_API_KEY: 'bench-key', FRESHLAKE_SYNC_RATE_WINDOW_MS: String(SCALED_MINUTE_MS) };
+  const env = { FRESHDESK_API_KEY: 'bench-key', [RATE_WINDOW_ENV]: String(SCALED_MINUTE_MS) };
   try {
     const started = Date.now();
     const first = await runCliInProcess(['sync', '--url', baseUrl, '--lake', lakeDir, '--format', 'json'], { env });
@@ -118,19 +108,10 @@ async function doneWhen(): Promise<void> {
     console.log(`  second sync: ${secondSummary.calls} calls, ${secondSummary.tickets.new + secondSummary.tickets.changed} versions written (changes made during the first sync's last requests)`);
     const third = await runCliInProcess(['sync', '--url', baseUrl, '--lake', lakeDir, '--format', 'json'], { env });
     console.log(`  third sync (nothing changed): ${(JSON.parse(third.stdout) as SyncSummary).calls} calls`);
-    const engine = await LocalEngine.open({ lakeDir, cache: false });
-    let wrong = 0;
-    try {
-      const lake = await readLakeStates(engine);
-      for (const [id, truth] of server.truth()) {
-        const ours = lake.get(id);
-        if (!ours || ours.updatedAtMs !== Date.parse(truth.updated_at) || ours.status !== truth.status || ours.spam !== truth.spam || ours.deleted !== truth.deleted) wrong++;
-      }
-      console.log(`  latest state: ${fmt(server.tickets.size - wrong)} of ${fmt(server.tickets.size)} tickets right (${wrong} wrong; ${fmt(lake.size)} tickets in the lake)`);
-    } finally {
-      await engine.close();
-    }
-    if (wrong > 0) throw new Error(`${wrong} tickets have the wrong latest state`);
+    const differences = await lakeDifferences(lakeDir, server);
+    const wrong = differences.filter((id) => id !== -1).length;
+    console.log(`  latest state: ${fmt(server.tickets.size - wrong)} of ${fmt(server.tickets.size)} tickets right (${wrong} wrong${differences.includes(-1) ? '; the lake holds another number of tickets' : ''})`);
+    if (differences.length > 0) throw new Error(`${wrong} tickets have the wrong latest state${differences.includes(-1) ? ', and the lake holds another number of tickets' : ''}`);
   } finally {
     await server.close();
     rmSync(join(lakeDir, '..'), { recursive: true, force: true });

@@ -27,6 +27,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DimensionName, DimensionRow } from '../lib/dimensions';
+import { DONE_STATUSES } from '../lib/freshdesk-codes';
 import type { SyncCheckpoint } from '../lib/freshdesk/checkpoint';
 import type { SyncSink } from '../lib/freshdesk/sync';
 import { SeededRandom } from '../lib/local/seeded-random';
@@ -314,7 +315,7 @@ export class FakeFreshdesk {
     if (url.pathname === '/__test/truth') {
       // Not Freshdesk: what the server holds, for checking a sync run by hand (see serveFromCommandLine).
       const listed = [...this.tickets.values()].filter((t) => !t.spam && !t.deleted);
-      const open = listed.filter((t) => t.status !== 4 && t.status !== 5);
+      const open = listed.filter((t) => !DONE_STATUSES.includes(t.status));
       send(200, {
         tickets: this.tickets.size,
         spam: [...this.tickets.values()].filter((t) => t.spam && !t.deleted).length,
@@ -507,6 +508,48 @@ export interface SeedAccountOptions {
  * at a second of their own, some in bulk edits that give many tickets one updated_at, some spam
  * or deleted; plus agents and groups the tickets refer to.
  */
+/**
+ * Changes the account while a sync lists it: every third ticket-list request, two seconds on, one
+ * ticket is deleted, marked spam, resolved or reopened, or 150 get a bulk edit (a tie block that
+ * moves). The drift of the sync benchmark's done-when case and of `--drift` below.
+ */
+export function driftWhileListing(server: FakeFreshdesk): void {
+  let calls = 0;
+  const n = server.tickets.size;
+  server.onRequest = (request, s) => {
+    if (request.path !== '/api/v2/tickets' || ++calls % 3 !== 0) return;
+    s.advance(2);
+    const id = 1 + ((calls * 7919) % n);
+    if (calls % 15 === 0) s.update(id, { deleted: true });
+    else if (calls % 9 === 0) s.update(id, { spam: true });
+    else if (calls % 21 === 0) s.update(Array.from({ length: 150 }, (_, i) => 1 + ((id + i) % n)), { priority: 4, responder_id: null });
+    else s.update(id, { status: calls % 2 === 0 ? 4 : 2 });
+  };
+}
+
+/**
+ * Ids whose latest state in a local lake (ticket_latest_state: updated_at, status, spam, deleted)
+ * differs from the server's, and -1 when the lake holds another number of tickets.
+ */
+export async function lakeDifferences(lakeDir: string, server: FakeFreshdesk): Promise<number[]> {
+  // Loaded here: the server also runs alone (serveFromCommandLine), without DuckDB.
+  const { LocalEngine } = await import('../lib/engines/local-engine');
+  const { readLakeStates } = await import('../lib/freshdesk/reconcile');
+  const engine = await LocalEngine.open({ lakeDir, cache: false });
+  try {
+    const lake = await readLakeStates(engine);
+    const wrong: number[] = [];
+    for (const [id, truth] of server.truth()) {
+      const ours = lake.get(id);
+      if (!ours || ours.updatedAtMs !== Date.parse(truth.updated_at) || ours.status !== truth.status || ours.spam !== truth.spam || ours.deleted !== truth.deleted) wrong.push(id);
+    }
+    if (lake.size !== server.tickets.size) wrong.push(-1);
+    return wrong;
+  } finally {
+    await engine.close();
+  }
+}
+
 export function seedAccount(server: FakeFreshdesk, options: SeedAccountOptions): void {
   const random = new SeededRandom(options.seed ?? 'freshdesk-account');
   const agents = options.agents ?? 12;
@@ -642,19 +685,7 @@ async function serveFromCommandLine(args: readonly string[]): Promise<void> {
   const [tickets = '32000', perWindow, windowMs] = args.filter((a) => !a.startsWith('--'));
   const server = new FakeFreshdesk({ rateLimit: perWindow ? { perWindow: Number(perWindow), windowMs: Number(windowMs ?? 60_000) } : undefined });
   seedAccount(server, { tickets: Number(tickets) });
-  if (args.includes('--drift')) {
-    let calls = 0;
-    const n = server.tickets.size;
-    server.onRequest = (request, s) => {
-      if (request.path !== '/api/v2/tickets' || ++calls % 3 !== 0) return;
-      s.advance(2);
-      const id = 1 + ((calls * 7919) % n);
-      if (calls % 15 === 0) s.update(id, { deleted: true });
-      else if (calls % 9 === 0) s.update(id, { spam: true });
-      else if (calls % 21 === 0) s.update(Array.from({ length: 150 }, (_, i) => 1 + ((id + i) % n)), { priority: 4, responder_id: null });
-      else s.update(id, { status: calls % 2 === 0 ? 4 : 2 });
-    };
-  }
+  if (args.includes('--drift')) driftWhileListing(server);
   const url = await server.start();
   process.stdout.write(`${url}\n`);
   process.on('SIGINT', () => void server.close().then(() => process.exit(0)));

@@ -25,7 +25,6 @@ import { crawlTickets, isoSecond, updatedAtMs, type TicketCrawlStats, type Ticke
 /** Where a first sync starts by default: before any Freshdesk account existed, i.e. everything. */
 export const FULL_HISTORY_SINCE = '2010-01-01T00:00:00Z';
 
-export { LOCAL_SNAPSHOT_SOURCE } from './names';
 
 /**
  * The lists, in crawl order. The default list goes last: it is where tickets change all the time,
