@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { LatestStateSnapshot, SNAPSHOT_STATE_KEY, SNAPSHOT_TABLE_PREFIX } from '../lib/constructs/latest-state-snapshot';
 import { MAINTENANCE_ENV } from '../lib/snapshot/maintenance-config';
-import { PARTNER_SOURCE, actionsOf, allPolicyStatements, bareStack, cloudFormationFindings, synthFreshlakeApp } from './cdk-synth';
+import { PARTNER_SOURCE, actionsOf, allPolicyStatements, bareStack, cloudFormationFindings, synthFreshlakeApp, validationViolations } from './cdk-synth';
 
 function snapshotStack(extra: Partial<ConstructorParameters<typeof LatestStateSnapshot>[2]> = {}) {
   const stack = bareStack();
@@ -98,8 +98,9 @@ describe('a stack with latestStateSnapshot on', () => {
     expect(() => synthFreshlakeApp({ partnerEventSource: PARTNER_SOURCE, latestStateSnapshot: 'yes' })).toThrow(/Context latestStateSnapshot must be true or false, got "yes"/);
   });
 
-  it('synthesizes (cdk deploy -c latestStateSnapshot=true) with cdk-nag (no unacknowledged finding) and passes the CloudFormation validator', () => {
-    const { stacks, assembly } = synthFreshlakeApp({ partnerEventSource: PARTNER_SOURCE, latestStateSnapshot: 'true' });
+  it('synthesizes (cdk deploy -c latestStateSnapshot=true) with no unacknowledged cdk-nag or cfn-guard finding, and passes the CloudFormation validator', () => {
+    const { stacks, assembly } = synthFreshlakeApp({ partnerEventSource: PARTNER_SOURCE, latestStateSnapshot: 'true' }, {}, { cfnGuard: true });
+    expect(validationViolations(assembly.directory)).toEqual([]);
     const [stack] = stacks;
     const template = assembly.getStackByName(stack.stackName).template;
     expect(Object.values(template.Resources as Record<string, { Type: string }>).filter((r) => r.Type === 'AWS::Scheduler::Schedule')).toHaveLength(2);

@@ -46,6 +46,21 @@ export function synthFreshlakeApp(context: Record<string, unknown>, props: Parti
   return { app, stacks, assembly: app.synth() };
 }
 
+/**
+ * The violations in an assembly's validation report (cfn-guard with `cfnGuard: true`): synth writes
+ * them to `validation-report.json` and does not fail, so a test must read them.
+ */
+export function validationViolations(assemblyDirectory: string): string[] {
+  const report = JSON.parse(readFileSync(join(assemblyDirectory, 'validation-report.json'), 'utf8')) as {
+    pluginReports: { pluginName: string; violations: { ruleName: string; violatingResources?: { resourceLogicalId?: string; locations?: string[] }[] }[] }[];
+  };
+  // No cfn-guard report means the rules never ran: an empty list would prove nothing.
+  if (!report.pluginReports.some((plugin) => plugin.pluginName === 'cdk-validator-cfnguard')) throw new Error(`No cfn-guard report in ${assemblyDirectory}: synthesize with cfnGuard.`);
+  return report.pluginReports.flatMap((plugin) =>
+    plugin.violations.map((v) => `${plugin.pluginName}: ${v.ruleName} at ${(v.violatingResources ?? []).map((r) => r.resourceLogicalId ?? r.locations?.join(' ')).join(', ')}`),
+  );
+}
+
 /** The regions the templates are validated for (AWS's validator knows which resource types and properties each offers). */
 export const VALIDATION_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const;
 

@@ -8,6 +8,7 @@ export * from './firehose-target-with-dlq';
 export * from './ticket-events-table';
 export * from './dimension-tables';
 export * from './scheduled-sync';
+export * from './latest-state-snapshot';
 export * from './athena-views';
 export * from './athena-workgroup';
 export * from './saved-named-queries';

@@ -17,7 +17,8 @@ import { MAINTENANCE_ENV } from '../snapshot/maintenance-config';
 import { TICKET_HISTORY_VIEW, TICKET_LATEST_STATE_VIEW } from '../views';
 import { bundledFunction } from './lambda-code';
 import { acknowledgeCloudFormationFinding, acknowledgeGuardRule, acknowledgeWildcardResources } from './nag-findings';
-import { ABORT_INCOMPLETE_UPLOADS_AFTER, SECURE_BUCKET_PROPS } from './secure-bucket-props';
+import { acknowledgeLogGroupGuardRules } from './lake-delivery-stream';
+import { ABORT_INCOMPLETE_UPLOADS_AFTER, SECURE_BUCKET_PROPS, bucketEncryptionProps } from './secure-bucket-props';
 import { TRANSFORM_RUNTIME } from './transform-function';
 
 /** Where the Iceberg table keeps its data and metadata in the snapshot bucket (VACUUM owns this prefix). */
@@ -101,7 +102,7 @@ export class LatestStateSnapshot extends Construct {
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...SECURE_BUCKET_PROPS,
-      ...(props.encryptionKey ? { encryption: s3.BucketEncryption.KMS, encryptionKey: props.encryptionKey, bucketKeyEnabled: true } : {}),
+      ...bucketEncryptionProps(props.encryptionKey),
       // Derived data: the next run rebuilds it from the lake.
       removalPolicy: RemovalPolicy.DESTROY,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
@@ -121,6 +122,7 @@ export class LatestStateSnapshot extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       encryptionKey: props.encryptionKey,
     });
+    acknowledgeLogGroupGuardRules(this.logGroup, props.encryptionKey, 'one JSON line per run (objects merged, watermark, query ids)');
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
       description: 'Latest-state snapshot maintenance: Athena MERGE into the Iceberg snapshot, view re-creation, OPTIMIZE/VACUUM.',
@@ -159,12 +161,11 @@ export class LatestStateSnapshot extends Construct {
       "aws-cdk-lib makes a function depend on its role and the role's policy, so the function is created after its permissions; the role half repeats the Role reference.",
     );
 
-    // The schedules' own role: invoke this function (no version wildcard), nothing else.
+    // The schedules' own role: invoke this function, nothing else (LambdaInvoke grants it).
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
       description: 'EventBridge Scheduler: invokes the latest-state snapshot maintenance function.',
     });
-    schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }));
     const schedule = (scheduleId: string, expression: scheduler.ScheduleExpression, action: 'merge' | 'optimize', description: string) =>
       new scheduler.Schedule(this, scheduleId, {
         schedule: expression,
@@ -197,6 +198,12 @@ export class LatestStateSnapshot extends Construct {
     if (props.alarmTopic) {
       this.failureAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
       this.failureAlarm.addOkAction(new actions.SnsAction(props.alarmTopic));
+    } else {
+      acknowledgeGuardRule(
+        this.failureAlarm,
+        'cloudwatch_alarm_action_check',
+        'No alarmTopic was given: the alarm shows in the CloudWatch console and notifies nobody. Pass alarmTopic (FreshdeskLake) to be told when maintenance fails.',
+      );
     }
   }
 
