@@ -135,11 +135,15 @@ function replaceDist(out) {
     try {
       if (existsSync(DIST)) renameSync(DIST, old);
       renameSync(out, DIST);
+      rmSync(old, { recursive: true, force: true });
       return;
     } catch (error) {
+      // Never leave no build at all: the previous one goes back unless another build's took its place.
+      if (existsSync(old)) {
+        if (existsSync(DIST)) rmSync(old, { recursive: true, force: true });
+        else renameSync(old, DIST);
+      }
       if (attempt >= 3 || !['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes(error.code)) throw error;
-    } finally {
-      rmSync(old, { recursive: true, force: true });
     }
   }
 }
