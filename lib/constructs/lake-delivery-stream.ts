@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeGuardRule, acknowledgeWildcardResources } from './nag-findings';
 import { ERRORS_PREFIX, EVENTS_PREFIX, FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, LAKE_OBJECT_EXTENSION } from '../lake-layout';
+import { checkWholeNumberInRange } from './prop-checks';
 
 /** Properties of a {@link LakeDeliveryStream}. */
 export interface LakeDeliveryStreamProps {
@@ -101,11 +102,11 @@ export class LakeDeliveryStream extends Construct {
     const processorBufferInterval = props.processorBufferInterval ?? Duration.seconds(60);
     const processorBufferSize = props.processorBufferSize ?? Size.mebibytes(1);
     const processorRetries = props.processorRetries ?? 3;
-    checkRange('bufferingInterval', bufferingInterval.toSeconds({ integral: false }), DELIVERY_LIMITS.bufferingIntervalSeconds, 'seconds', ' when dynamic partitioning is enabled');
-    checkRange('bufferingSize', bufferingSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }), DELIVERY_LIMITS.bufferingSizeMiB, 'MiB', ' when dynamic partitioning is enabled');
-    checkRange('processorBufferInterval', processorBufferInterval.toSeconds({ integral: false }), DELIVERY_LIMITS.processorBufferIntervalSeconds, 'seconds');
-    checkRange('processorBufferSize', processorBufferSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }), DELIVERY_LIMITS.processorBufferSizeMiB, 'MiB');
-    checkRange('processorRetries', processorRetries, DELIVERY_LIMITS.processorRetries, 'retries');
+    checkWholeNumberInRange('bufferingInterval', bufferingInterval.toSeconds({ integral: false }), DELIVERY_LIMITS.bufferingIntervalSeconds, 'seconds', ' when dynamic partitioning is enabled');
+    checkWholeNumberInRange('bufferingSize', bufferingSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }), DELIVERY_LIMITS.bufferingSizeMiB, 'MiB', ' when dynamic partitioning is enabled');
+    checkWholeNumberInRange('processorBufferInterval', processorBufferInterval.toSeconds({ integral: false }), DELIVERY_LIMITS.processorBufferIntervalSeconds, 'seconds');
+    checkWholeNumberInRange('processorBufferSize', processorBufferSize.toMebibytes({ rounding: SizeRoundingBehavior.NONE }), DELIVERY_LIMITS.processorBufferSizeMiB, 'MiB');
+    checkWholeNumberInRange('processorRetries', processorRetries, DELIVERY_LIMITS.processorRetries, 'retries');
     this.bufferingInterval = bufferingInterval;
     this.processorBufferInterval = processorBufferInterval;
 
@@ -218,9 +219,3 @@ export function acknowledgeLogGroupGuardRules(logGroup: logs.ILogGroup, encrypti
   }
 }
 
-function checkRange(prop: string, value: number, range: { min: number; max: number }, unit: string, condition = ''): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    throw new Error(`${prop} must be a whole number between ${range.min} and ${range.max} ${unit}${condition}, got ${value} ${unit}.`);
-  }
-}

@@ -19,6 +19,7 @@ import { bundledFunction } from './lambda-code';
 import { acknowledgeLogGroupGuardRules } from './lake-delivery-stream';
 import { acknowledgeCloudFormationFinding, acknowledgeGuardRule, acknowledgeWildcardResources } from './nag-findings';
 import { TRANSFORM_RUNTIME } from './transform-function';
+import { checkWholeNumberInRange } from './prop-checks';
 
 /** The key prefix of the sync's own objects in the data bucket (the checkpoint). */
 export const SYNC_PREFIX = `${CHECKPOINT_KEY.split('/')[0]}/`;
@@ -96,10 +97,6 @@ export function freshdeskBaseUrlOfDomain(domain: string): string {
   return `https://${name.toLowerCase().endsWith('.freshdesk.com') ? name.toLowerCase() : `${name.toLowerCase()}.freshdesk.com`}`;
 }
 
-function checkRange(prop: string, value: number, min: number, max: number, unit: string): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`scheduledSync.${prop} must be a whole number between ${min} and ${max} ${unit}, got ${value}.`);
-}
 
 /**
  * `freshlake sync`, unattended: an EventBridge Scheduler schedule (default hourly) invokes a
@@ -124,9 +121,9 @@ export class ScheduledSync extends Construct {
     super(scope, id);
     const baseUrl = freshdeskBaseUrlOfDomain(props.freshdeskDomain);
     const memorySize = props.memorySize ?? 512;
-    checkRange('memorySize', memorySize, 128, 10_240, 'MB');
+    checkWholeNumberInRange('scheduledSync.memorySize', memorySize, { min: 128, max: 10_240 }, 'MB');
     const timeout = props.timeout ?? Duration.minutes(15);
-    checkRange('timeout', timeout.toSeconds(), 1, 900, 'seconds');
+    checkWholeNumberInRange('scheduledSync.timeout', timeout.toSeconds(), { min: 1, max: 900 }, 'seconds');
     if (props.since !== undefined && !Number.isFinite(Date.parse(props.since))) {
       throw new Error(`scheduledSync.since must be an ISO-8601 date or time (e.g. 2024-01-01), got "${props.since}".`);
     }
